@@ -1,0 +1,96 @@
+# snnlab — `make figures` regenerates every figure and table; `make test` runs the test suite.
+# Both set up .venv themselves from requirements.txt (redone only when the pins change).
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+
+PYTHON   ?= python3
+PROFILE  ?= quick
+PROFILES := smoke quick paper
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.snnlab-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
+
+ifeq ($(filter $(PROFILE),$(PROFILES)),)
+$(error PROFILE='$(PROFILE)' is not a profile; valid profiles: $(PROFILES) (smoke: CI-sized, seconds; quick: 2-core CPU with Fashion-MNIST, minutes; paper: GPU with the real datasets))
+endif
+ifneq ($(words $(PROFILE)),1)
+$(error PROFILE='$(PROFILE)' must be one word; valid profiles: $(PROFILES))
+endif
+
+NOTEBOOKS   := $(sort $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*'))
+EXECUTED    := $(patsubst notebooks/%.ipynb,build/notebooks/$(PROFILE)/%.ipynb,$(NOTEBOOKS))
+SRC         := $(sort $(shell find snnlab -name '*.py' -o -name '*.c' -o -name '*.yaml' | grep -v __pycache__))
+PROFILE_CFG := $(wildcard notebooks/profiles.yaml notebooks/*/profiles.yaml)
+TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)/build/test/runs MPLBACKEND=Agg PYTHONHASHSEED=0
+PYTEST_N    ?= 2
+
+.PHONY: help venv data data-smoke data-quick data-paper figures test test-fast notebooks-clean notebooks-refresh \
+        bench clean distclean
+
+help:
+	@echo "make figures [PROFILE=quick|smoke|paper]  execute every notebook, write figures/ and build/index.html"
+	@echo "make test                                 pytest + nbval of the notebooks at their smoke defaults"
+	@echo "make data                                 fetch what can be had offline (Fashion-MNIST)"
+	@echo "make bench                                neuron and training benchmarks -> benchmarks/results/"
+	@echo "make notebooks-refresh                    re-execute notebooks at defaults, store checked outputs"
+	@echo "make clean                                remove outputs (build/, figures/, runs/), keep data/"
+
+# ---------------------------------------------------------------- environment
+$(STAMP): requirements.txt pyproject.toml
+	@echo "[setup] building $(VENV) from requirements.txt (first time: ~2 minutes)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name snnlab --display-name "Python (snnlab)" >/dev/null
+	@rm -f $(VENV)/.snnlab-*
+	@touch $@
+
+venv: $(STAMP)
+
+# ---------------------------------------------------------------- data
+data: | $(STAMP)
+	$(PY) -m snnlab.data.prepare fashion_mnist
+
+data-smoke: ;
+data-quick: data
+	$(PY) -m snnlab.data.prepare sim_fashion_events
+data-paper: data
+	$(PY) -m snnlab.data.prepare --check-paper
+
+# ---------------------------------------------------------------- figures
+figures: $(EXECUTED) build/index.html
+
+build/notebooks/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(PROFILE_CFG) $(SRC) | $(STAMP) data-$(PROFILE)
+	$(PY) -m snnlab.nbrun $< --profile $(PROFILE) --out $@
+
+build/index.html: $(EXECUTED)
+	$(PY) -m snnlab.nbindex
+
+# ---------------------------------------------------------------- tests
+# Fashion-MNIST is fetched when it can be (its loading test needs it); the suite runs either way.
+test: $(STAMP)
+	@$(PY) -m snnlab.data.prepare fashion_mnist || echo "[test] Fashion-MNIST not available: the test that loads it is skipped"
+	$(TEST_ENV) $(PY) -m pytest tests notebooks -n $(PYTEST_N) --dist loadfile \
+	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	    --junitxml=build/test/junit.xml
+
+test-fast: $(STAMP)
+	$(TEST_ENV) $(PY) -m pytest tests -n $(PYTEST_N) -m "not slow"
+
+notebooks-clean: $(STAMP)
+	$(PY) -m snnlab.nbclean $(NOTEBOOKS)
+
+notebooks-refresh: $(STAMP)
+	$(PY) -m snnlab.nbclean --refresh $(NOTEBOOKS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/neurons.py
+	$(PY) benchmarks/train.py
+
+clean:
+	rm -rf build figures runs .snnlab-cache .pytest_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,95 @@
+"""Build ``build/index.html``: every figure with its caption, profile and a link to its executed notebook.
+
+    python -m snnlab.nbindex
+
+Reads the JSON sidecars that :meth:`snnlab.notebook.Notebook.save_figure` writes beside each figure.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import sys
+from pathlib import Path
+
+from snnlab.paths import build_dir, figures_dir
+
+__all__ = ["collect", "render", "main"]
+
+
+def collect(figures: Path | None = None) -> dict[str, list[dict]]:
+    """Sidecars grouped by topic, sorted by notebook then name."""
+    figures = figures or figures_dir()
+    topics: dict[str, list[dict]] = {}
+    for sidecar in sorted(figures.glob("*/*.json")):
+        if sidecar.name == "results.json":
+            continue
+        try:
+            meta = json.loads(sidecar.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{sidecar}: not valid JSON ({exc}); delete it and re-run its notebook") from exc
+        if "caption" not in meta or "files" not in meta:
+            continue
+        meta["_dir"] = sidecar.parent
+        topics.setdefault(sidecar.parent.name, []).append(meta)
+    for items in topics.values():
+        items.sort(key=lambda m: (m.get("notebook", ""), m["name"]))
+    return topics
+
+
+def _rel(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(target, start)).as_posix()
+
+
+def render(topics: dict[str, list[dict]], out: Path) -> str:
+    base = out.parent
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>snnlab figures</title>",
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
+             "figure{display:inline-block;width:48%;vertical-align:top;margin:0 1% 1.5em 0}"
+             "img{width:100%;border:1px solid #ddd}figcaption{font-size:.9em}"
+             ".tag{background:#eef;border-radius:3px;padding:0 4px;font-size:.8em}</style></head><body>",
+             "<h1>snnlab: figures and tables</h1>",
+             "<p>Regenerate with <code>make figures</code> (profile <code>quick</code>) or "
+             "<code>make figures PROFILE=paper</code> on a GPU.</p>"]
+    if not topics:
+        parts.append("<p>No figures yet.</p>")
+    for topic, items in sorted(topics.items()):
+        parts.append(f"<h2 id='{html.escape(topic)}'>{html.escape(topic)}</h2>")
+        results = figures_dir() / topic / "results.json"
+        if results.exists():
+            parts.append(f"<p><a href='{_rel(results, base)}'>results.json</a></p>")
+        for meta in items:
+            d = meta["_dir"]
+            png = _rel(d / meta["files"]["png"], base)
+            pdf = _rel(d / meta["files"]["pdf"], base)
+            csv = _rel(d / meta["files"]["csv"], base)
+            profile = meta.get("profile", "?")
+            nb_src = meta.get("notebook", "")
+            links = [f"<a href='{pdf}'>PDF</a>", f"<a href='{csv}'>data (CSV)</a>"]
+            if nb_src.startswith("notebooks/"):
+                executed = build_dir() / "notebooks" / profile / nb_src[len("notebooks/"):]
+                for ext, label in ((".html", "executed notebook"), (".ipynb", ".ipynb")):
+                    target = executed.with_suffix(ext)
+                    if target.exists():
+                        links.append(f"<a href='{_rel(target, base)}'>{label}</a>")
+            parts.append(
+                f"<figure><a href='{png}'><img src='{png}' alt='{html.escape(meta['name'])}'></a>"
+                f"<figcaption><b>{html.escape(meta['name'])}</b> <span class='tag'>profile: {html.escape(profile)}</span> "
+                f"{html.escape(meta['caption'])}<br><small>{html.escape(nb_src)} · {' · '.join(links)}</small>"
+                f"</figcaption></figure>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    out = build_dir() / "index.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    topics = collect()
+    out.write_text(render(topics, out))
+    n = sum(len(v) for v in topics.values())
+    print(f"[nbindex] {out}: {n} figures in {len(topics)} topics")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Execute a notebook headlessly with papermill at a named profile.
+
+    python -m snnlab.nbrun notebooks/ilif/02_gamma_theory.ipynb --profile quick [-p T=8 -p seeds=[0,1]]
+    python -m snnlab.nbrun --check-profile quick
+
+The profile's parameter overrides come from ``profiles.yaml`` beside the notebook::
+
+    02_gamma_theory.ipynb:
+      quick: {T: 8, seeds: [0, 1, 2]}
+      paper: {T: 32}
+
+Every override (from the YAML or ``-p``) is checked against the type of the parameter's default in the
+notebook's ``parameters`` cell before anything runs, so a bad value fails at once with a message naming it.
+The executed notebook goes to ``build/notebooks/<profile>/<path>.ipynb`` (plus an HTML rendering) with the
+environment (torch, CUDA, device, snnlab revision) in its metadata under ``snnlab``.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from snnlab.notebook import PROFILES, NotebookParameterError, check_profile, check_type
+from snnlab.paths import build_dir, repo_root
+from snnlab.reproducibility import env_info
+
+__all__ = ["notebook_parameters", "profile_overrides", "resolve_parameters", "execute", "main"]
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The ``parameters`` cell's names and default values (evaluated literals)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise NotebookParameterError(f"{path}: expected exactly one code cell tagged 'parameters', found {len(cells)}")
+    params: dict[str, Any] = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                params[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError as exc:
+                raise NotebookParameterError(
+                    f"{path}: parameter {node.targets[0].id!r} must be a literal (number, string, list, dict), "
+                    f"got {ast.unparse(node.value)!r}") from exc
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            params[node.target.id] = ast.literal_eval(node.value)
+    if "profile" not in params:
+        raise NotebookParameterError(f"{path}: the parameters cell must define profile = 'smoke'")
+    return params
+
+
+def profile_overrides(path: Path, profile: str) -> dict[str, Any]:
+    """Overrides for ``profile`` from ``profiles.yaml`` beside the notebook (empty when none)."""
+    check_profile(profile)
+    spec = path.parent / "profiles.yaml"
+    if not spec.exists():
+        return {}
+    table = yaml.safe_load(spec.read_text()) or {}
+    if not isinstance(table, dict):
+        raise NotebookParameterError(f"{spec}: expected a mapping notebook-file -> profile -> parameters")
+    entry = table.get(path.name, {}) or {}
+    unknown = set(entry) - set(PROFILES)
+    if unknown:
+        raise NotebookParameterError(f"{spec}: {path.name} names unknown profiles {sorted(unknown)}; valid: {PROFILES}")
+    return dict(entry.get(profile) or {})
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise NotebookParameterError(f"-p {item!r}: expected key=value (value in YAML syntax, e.g. T=8, seeds=[0,1])")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def resolve_parameters(path: Path, profile: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Profile overrides + ``extra``, type-checked against the notebook's defaults."""
+    defaults = notebook_parameters(path)
+    values = {**profile_overrides(path, profile), **(extra or {})}
+    checked = {}
+    for name, value in values.items():
+        if name not in defaults:
+            raise NotebookParameterError(
+                f"{path.name}: unknown parameter {name!r}; the notebook's parameters are {sorted(defaults)}")
+        checked[name] = check_type(name, value, defaults[name])
+    checked["profile"] = profile
+    return checked
+
+
+def default_output(path: Path, profile: str) -> Path:
+    rel = path.resolve().relative_to((repo_root() / "notebooks").resolve())
+    return build_dir() / "notebooks" / profile / rel
+
+
+def execute(path: Path, profile: str, out: Path | None = None, extra: dict | None = None,
+            kernel: str | None = None, html: bool = True) -> Path:
+    import nbformat
+    import papermill as pm
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook {path} does not exist")
+    params = resolve_parameters(path, profile, extra)
+    out = Path(out) if out else default_output(path, profile)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        rel = str(path.resolve().relative_to(repo_root()))
+    except ValueError:
+        rel = str(path)
+    os.environ["SNNLAB_NOTEBOOK"] = rel
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    tmp = out.with_name(f".{out.name}.running")
+    print(f"[nbrun] {rel} profile={profile} -> {out}", flush=True)
+    try:
+        pm.execute_notebook(str(path), str(tmp), parameters=params, kernel_name=kernel or _kernel_name(),
+                            progress_bar=sys.stderr.isatty(), cwd=str(path.parent), log_output=False)
+    except BaseException:
+        if tmp.exists():
+            failed = out.with_name(out.stem + ".failed.ipynb")
+            os.replace(tmp, failed)
+            print(f"[nbrun] FAILED: the partially executed notebook is {failed}", file=sys.stderr)
+        raise
+    nb = nbformat.read(str(tmp), as_version=4)
+    nb.metadata["snnlab"] = {"profile": profile, "parameters": params, "source": rel, **env_info()}
+    nbformat.write(nb, str(tmp))
+    os.replace(tmp, out)
+    if html:
+        from nbconvert import HTMLExporter
+
+        body, _ = HTMLExporter().from_notebook_node(nb)
+        out.with_suffix(".html").write_text(body)
+    return out
+
+
+def _kernel_name() -> str:
+    """The 'snnlab' kernel registered by the Makefile, else the kernel of this interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return "snnlab" if "snnlab" in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m snnlab.nbrun", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebook", nargs="*", type=Path)
+    ap.add_argument("--profile", default="smoke")
+    ap.add_argument("--out", type=Path, help="output notebook (one input notebook only)")
+    ap.add_argument("-p", "--param", action="append", default=[], help="key=value (YAML value)")
+    ap.add_argument("--kernel", default=None)
+    ap.add_argument("--no-html", action="store_true")
+    ap.add_argument("--check-profile", metavar="PROFILE", help="only check that PROFILE is valid")
+    args = ap.parse_args(argv)
+    try:
+        if args.check_profile is not None:
+            check_profile(args.check_profile)
+            return 0
+        check_profile(args.profile)
+        extra = parse_assignments(args.param)
+        if args.out and len(args.notebook) != 1:
+            raise NotebookParameterError("--out needs exactly one notebook")
+        for nb in args.notebook:  # validate everything before running anything
+            resolve_parameters(nb, args.profile, extra)
+        for nb in args.notebook:
+            execute(nb, args.profile, args.out, extra, kernel=args.kernel, html=not args.no_html)
+    except NotebookParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
