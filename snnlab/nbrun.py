@@ -118,7 +118,7 @@ def execute(path: Path, profile: str, out: Path | None = None, extra: dict | Non
         rel = str(path)
     os.environ["SNNLAB_NOTEBOOK"] = rel
     os.environ.setdefault("MPLBACKEND", "Agg")
-    tmp = out.with_name(f".{out.name}.running")
+    tmp = out.with_name(f".running.{out.name}")
     print(f"[nbrun] {rel} profile={profile} -> {out}", flush=True)
     try:
         pm.execute_notebook(str(path), str(tmp), parameters=params, kernel_name=kernel or _kernel_name(),

@@ -115,7 +115,7 @@ def _locked(path: Path):
     import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(path.suffix + ".lock"), "w") as fh:
+    with open(path.with_name(f".{path.name}.lock"), "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -188,7 +188,7 @@ class Notebook:
         df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
         out = self.out_dir
         out.mkdir(parents=True, exist_ok=True)
-        fig.text(0.995, 0.005, self.label(), ha="right", va="bottom", fontsize=6, color="0.45")
+        fig.text(0.995, -0.01, self.label(), ha="right", va="top", fontsize=6, color="0.45")
         fig.savefig(out / f"{name}.png", dpi=dpi, bbox_inches="tight")
         fig.savefig(out / f"{name}.pdf", bbox_inches="tight")
         df.to_csv(out / f"{name}.csv", index=False)
