@@ -5,8 +5,9 @@
     python -m snnlab.nbclean --refresh notebooks/x.ipynb    # execute at the defaults, keep checked outputs
 
 Policy (see README, "Contributing"): a committed notebook keeps outputs only in the cells marked
-``# NBVAL_CHECK_OUTPUT`` (deterministic numbers that nbval compares in ``make test``); every other output,
-every execution count and volatile metadata are removed. ``--refresh`` re-executes the notebook at its
+``# NBVAL_CHECK_OUTPUT`` (deterministic numbers that nbval compares in ``make test``; they carry a stable
+execution count, their position among code cells, which nbval needs); every other output, every other
+execution count and volatile metadata are removed. ``--refresh`` re-executes the notebook at its
 default (smoke) parameters, in a scratch output folder, and stores the fresh outputs of the checked cells.
 """
 from __future__ import annotations
@@ -37,6 +38,7 @@ def clean(nb) -> bool:
         if li.get("version"):
             li.pop("version")
             changed = True
+    ordinal = 0
     for cell in nb.cells:
         for key in list(cell.get("metadata", {})):
             if key not in ("tags",):
@@ -44,14 +46,18 @@ def clean(nb) -> bool:
                 changed = True
         if cell.cell_type != "code":
             continue
-        if cell.get("execution_count") is not None:
-            cell.execution_count = None
-            changed = True
+        ordinal += 1
         keep = is_checked(cell)
+        # nbval skips comparing a cell without an execution count: checked cells get a stable one (their
+        # position among code cells), every other cell none.
+        count = ordinal if keep else None
+        if cell.get("execution_count") != count:
+            cell.execution_count = count
+            changed = True
         new_outputs = []
         for out in cell.outputs if keep else []:
-            if out.get("output_type") == "execute_result" and out.get("execution_count") is not None:
-                out["execution_count"] = None
+            if out.get("output_type") == "execute_result" and out.get("execution_count") != count:
+                out["execution_count"] = count
                 changed = True
             new_outputs.append(out)
         if new_outputs != cell.outputs:
