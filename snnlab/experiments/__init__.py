@@ -1,0 +1,12 @@
+"""Run configurations, the registry of named configs and the results store (see docs/contracts.md).
+
+``get(name) -> RunConfig``, ``names(pattern=None)``, ``run(config, resume=True, progress=None) -> Run``.
+"""
+from __future__ import annotations
+
+from snnlab.experiments.config import RunConfig, parse_assignments
+from snnlab.experiments.registry import get, names, paper_neuron_params, register
+from snnlab.experiments.runs import Run, load_run, run, run_dir_for
+
+__all__ = ["RunConfig", "get", "names", "register", "run", "Run", "load_run", "run_dir_for", "parse_assignments",
+           "paper_neuron_params"]

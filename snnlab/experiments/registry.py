@@ -1,0 +1,233 @@
+"""Named run configurations: every paper setting in the specs, plus ``smoke-*`` (seconds, synthetic data, CI) and
+``quick-*`` (minutes on a 2-core CPU, real Fashion-MNIST / simulated events) families.
+
+``get(name)`` returns the ``RunConfig``; ``names(pattern=None)`` lists them (``fnmatch`` pattern). Notebooks derive
+their grids with ``get(...).replace(...)``.
+
+Paper families (``profile="paper"``; sources in brackets):
+
+* ``clif-cifar10-resnet18-<neuron>-T<4|6|8>``, ``clif-cifar100-...`` [clif.md §3.4 Table 5, README]: SGD lr 0.1,
+  momentum 0.9, wd 5e-5 (CIFAR-10) / 5e-4 (CIFAR-100), batch 128, 200 epochs, cosine T_max 200, TET loss
+  (λ_loss 0.05, MSE to 1.0), dropout 0, seed 2022, AMP; ``-star`` variants use the augmented recipe
+  (``augment="clif_star"``: TrivialAugmentWide, RandomErasing, Mixup/CutMix; epochs not stated, 200 chosen).
+  ``<neuron>`` is lif plif klif glif clif ilif or ``ann`` (the ReLU network, T = 1).
+* ``clif-tinyimagenet-vgg13-<neuron>-T<4|6>``: batch 256, 300 epochs, wd 5e-4 (Table 5; see clif.md §5.3).
+* ``clif-dvscifar10-vgg11-<neuron>-T10``: lr 0.05, dropout 0.3, MSE to the one-hot label (README), 300 epochs.
+* ``clif-dvsgesture-vgg11-<neuron>-T20``: batch 16, dropout 0.4, 300 epochs.
+* ``clif-table3a-resnet18-lif-tau<τ>-k<k>`` (CIFAR-10, T = 6, Table 4 settings) and
+  ``clif-table3b-vgg11-gesture-lif-tau<τ>-k<k>`` (T = 20): LIF accuracy against τ and the truncation window.
+* ``clif-fig2a-snn5-lif-tau<τ>-k<k>`` (CIFAR-10, T = 6; CIFAR-10 defaults with ``snn5_noap`` [inferred]),
+  ``clif-fig2b-snn5-<lif|clif>-T<T>-s<seed>`` (T grid 2…64 and 4 seeds [chosen: not given]).
+* ``clif-fig3a-resnet18-lif2clif-e<e>`` (switch epochs 50/100/150 [chosen: not given]),
+  ``clif-fig3b-resnet18-<lif|clif>-T<1|2|4|6|8>``.
+* ``ilif-<cifar10|cifar100>-resnet18-<neuron>``, ``ilif-dvscifar10-vgg11-<neuron>``,
+  ``ilif-dvsgesture-vgg11-<neuron>`` [ilif.md §3.1]: τ = 1.1, Sigmoid(α = 4) = width 1, seed 1234, 200 epochs.
+* ``klif-<cifar10|cifar10dvs|dvsgesture>-<neuron>-T<10|15|12>`` [klif.md §3.3: only T is known; the network
+  ("Modified PLIF Net") is unknown, so the CLIF code's networks and recipe are used: INFERENCE].
+
+Neuron parameters per paper: CLIF code: τ = 2, V_th = 1, soft reset, decay_input False, Rectangle γ = 1 for every
+neuron that takes them (KLIF and GLIF keep their own defaults apart from the surrogate). ILIF code: τ = 1.1 and
+Sigmoid(α = 4).
+"""
+from __future__ import annotations
+
+import fnmatch
+from typing import Callable, Dict, List, Optional
+
+from snnlab.experiments.config import RunConfig
+
+__all__ = ["get", "names", "register", "NEURONS", "paper_neuron_params"]
+
+NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
+_REGISTRY: Dict[str, Callable[[], RunConfig]] = {}
+
+
+def register(name: str, factory: Callable[[], RunConfig]) -> None:
+    if name in _REGISTRY:
+        raise ValueError(f"config {name!r} registered twice")
+    _REGISTRY[name] = factory
+
+
+def get(name: str) -> RunConfig:
+    """The named ``RunConfig`` (see ``names()``)."""
+    if name not in _REGISTRY:
+        close = fnmatch.filter(_REGISTRY, f"*{name}*")[:10]
+        hint = f"; did you mean one of {close}" if close else "; list them with `python -m snnlab configs`"
+        raise KeyError(f"unknown config {name!r}{hint}")
+    return _REGISTRY[name]()
+
+
+def names(pattern: Optional[str] = None) -> List[str]:
+    out = sorted(_REGISTRY)
+    return fnmatch.filter(out, pattern) if pattern else out
+
+
+# ------------------------------------------------------------------------------------------------- neurons
+def paper_neuron_params(paper: str, neuron: str) -> dict:
+    """Neuron keyword arguments of a paper's code for ``neuron`` (empty dict = the neuron's own defaults)."""
+    if neuron == "relu":
+        return {}
+    if paper == "clif":
+        if neuron in ("lif", "plif", "clif", "ilif"):
+            return {"tau": 2.0, "v_threshold": 1.0, "surrogate": "rectangle", "width": 1.0}
+        return {"surrogate": "rectangle", "width": 1.0}  # klif, glif: own dynamics defaults
+    if paper == "ilif":
+        if neuron in ("lif", "plif", "clif", "ilif"):
+            return {"tau": 1.1, "v_threshold": 1.0, "surrogate": "sigmoid", "width": 1.0}
+        return {"surrogate": "sigmoid", "width": 1.0}
+    if paper == "klif":
+        return {}  # SpikingJelly defaults of each neuron (klif.md §1.4)
+    if paper == "quick":
+        return {}
+    raise ValueError(f"unknown paper {paper!r}")
+
+
+def _neuron_tag(neuron: str) -> str:
+    return "ann" if neuron == "relu" else neuron
+
+
+# ------------------------------------------------------------------------------------------------- paper
+_CIFAR = dict(profile="paper", model="spiking_resnet18", batch_size=128, epochs=200, lr=0.1, momentum=0.9,
+              schedule="cosine", loss="tet", loss_lambda=0.05, loss_means=1.0, amp=True, num_workers=4)
+_DVS = dict(profile="paper", model="spiking_vgg11_bn", epochs=300, lr=0.1, momentum=0.9, weight_decay=5e-4,
+            schedule="cosine", loss="tet", amp=True, num_workers=4)
+
+
+def _paper(name, paper, neuron, **kw) -> None:
+    T = kw.pop("T")
+    base = dict(name=name, neuron=neuron, neuron_params=paper_neuron_params(paper, neuron),
+                T=1 if neuron == "relu" else T)
+    base.update(kw)
+    register(name, lambda base=base: RunConfig(**base))
+
+
+def _register_paper() -> None:
+    all_neurons = NEURONS + ("relu",)
+    for ds, wd in (("cifar10", 5e-5), ("cifar100", 5e-4)):
+        for neuron in all_neurons:
+            for T in (4, 6, 8):
+                if neuron == "relu" and T != 4:
+                    continue
+                tag = "" if neuron == "relu" else f"-T{T}"
+                _paper(f"clif-{ds}-resnet18-{_neuron_tag(neuron)}{tag}", "clif", neuron, T=T, dataset=ds,
+                       weight_decay=wd, seed=2022, **_CIFAR)
+                _paper(f"clif-{ds}star-resnet18-{_neuron_tag(neuron)}{tag}", "clif", neuron, T=T, dataset=ds,
+                       weight_decay=wd, seed=2022, data_opts={"augment": "clif_star"}, **_CIFAR)
+    for neuron in all_neurons:
+        for T in (4, 6):
+            if neuron == "relu" and T != 4:
+                continue
+            tag = "" if neuron == "relu" else f"-T{T}"
+            _paper(f"clif-tinyimagenet-vgg13-{_neuron_tag(neuron)}{tag}", "clif", neuron, T=T, dataset="tiny_imagenet",
+                   **{**_DVS, "model": "spiking_vgg13_bn", "batch_size": 256}, seed=2022)
+        _paper(f"clif-dvscifar10-vgg11-{_neuron_tag(neuron)}-T10", "clif", neuron, T=10, dataset="cifar10_dvs",
+               **{**_DVS, "lr": 0.05, "batch_size": 128}, model_params={"dropout": 0.3}, mse_target="onehot",
+               seed=2022)
+        _paper(f"clif-dvsgesture-vgg11-{_neuron_tag(neuron)}-T20", "clif", neuron, T=20, dataset="dvs_gesture",
+               **{**_DVS, "batch_size": 16}, model_params={"dropout": 0.4}, seed=2022)
+    taus = (1.1, 1.3, 1.5, 1.8, 2.0)
+    for tau in taus:
+        for k in range(1, 7):
+            params = {**paper_neuron_params("clif", "lif"), "tau": tau}
+            register(f"clif-table3a-resnet18-lif-tau{tau}-k{k}",
+                     lambda params=params, k=k: RunConfig(
+                         name=f"clif-table3a-resnet18-lif-tau{params['tau']}-k{k}", neuron="lif",
+                         neuron_params=params, dataset="cifar10", T=6, weight_decay=5e-5, seed=2022,
+                         k_trunc=None if k == 6 else k, **_CIFAR))
+            register(f"clif-fig2a-snn5-lif-tau{tau}-k{k}",
+                     lambda params=params, k=k: RunConfig(
+                         name=f"clif-fig2a-snn5-lif-tau{params['tau']}-k{k}", neuron="lif", neuron_params=params,
+                         dataset="cifar10", T=6, weight_decay=5e-4, seed=2022, k_trunc=None if k == 6 else k,
+                         **{**_CIFAR, "model": "snn5_noap", "epochs": 300}))
+        for k in (1, 4, 8, 12, 16, 20):
+            params = {**paper_neuron_params("clif", "lif"), "tau": tau}
+            register(f"clif-table3b-vgg11-gesture-lif-tau{tau}-k{k}",
+                     lambda params=params, k=k: RunConfig(
+                         name=f"clif-table3b-vgg11-gesture-lif-tau{params['tau']}-k{k}", neuron="lif",
+                         neuron_params=params, dataset="dvs_gesture", T=20, seed=2022, k_trunc=None if k == 20 else k,
+                         model_params={"dropout": 0.4}, **{**_DVS, "batch_size": 16}))
+    for neuron in ("lif", "clif"):
+        for T in (2, 4, 8, 16, 32, 64):
+            for seed in range(4):
+                _paper(f"clif-fig2b-snn5-{neuron}-T{T}-s{seed}", "clif", neuron, T=T, dataset="cifar10",
+                       weight_decay=5e-4, seed=2022 + seed, **{**_CIFAR, "model": "snn5_noap", "epochs": 300})
+        for T in (1, 2, 4, 6, 8):
+            _paper(f"clif-fig3b-resnet18-{neuron}-T{T}", "clif", neuron, T=T, dataset="cifar10", weight_decay=5e-5,
+                   seed=2022, **_CIFAR)
+    for e in (50, 100, 150):
+        _paper(f"clif-fig3a-resnet18-lif2clif-e{e}", "clif", "lif", T=6, dataset="cifar10", weight_decay=5e-5,
+               seed=2022, switch_neuron={"epoch": e, "neuron": "clif",
+                                         "neuron_params": paper_neuron_params("clif", "clif")}, **_CIFAR)
+    # ILIF code (ilif.md §3.1)
+    ilif_neurons = ("lif", "plif", "clif", "ilif", "relu")
+    for neuron in ilif_neurons:
+        tag = _neuron_tag(neuron)
+        for ds, wd in (("cifar10", 5e-5), ("cifar100", 5e-4)):
+            _paper(f"ilif-{ds}-resnet18-{tag}", "ilif", neuron, T=6, dataset=ds, weight_decay=wd, seed=1234,
+                   **_CIFAR)
+        _paper(f"ilif-dvscifar10-vgg11-{tag}", "ilif", neuron, T=10, dataset="cifar10_dvs", seed=1234,
+               **{**_DVS, "lr": 0.05, "epochs": 200, "batch_size": 128}, model_params={"dropout": 0.3},
+               mse_target="onehot")
+        _paper(f"ilif-dvsgesture-vgg11-{tag}", "ilif", neuron, T=20, dataset="dvs_gesture", seed=1234,
+               **{**_DVS, "epochs": 200, "batch_size": 16}, model_params={"dropout": 0.4})
+    # KLIF (klif.md §3.3: T known, network/recipe inferred)
+    for neuron in ("lif", "plif", "klif"):
+        _paper(f"klif-cifar10-resnet18-{neuron}-T10", "klif", neuron, T=10, dataset="cifar10", weight_decay=5e-5,
+               seed=2022, **_CIFAR)
+        _paper(f"klif-dvsgesture-vgg11-{neuron}-T12", "klif", neuron, T=12, dataset="dvs_gesture", seed=2022,
+               **{**_DVS, "batch_size": 16}, model_params={"dropout": 0.4})
+        _paper(f"klif-dvscifar10-vgg11-{neuron}-T15", "klif", neuron, T=15, dataset="cifar10_dvs", seed=2022,
+               **{**_DVS, "lr": 0.05, "batch_size": 128}, model_params={"dropout": 0.3}, mse_target="onehot")
+
+
+# ------------------------------------------------------------------------------------------------- quick
+#: the quick small net: 2 conv stages of 32/64 channels; trains Fashion-MNIST at T = 4 on a 2-core CPU.
+QUICK_FMNIST = dict(profile="quick", model="small_conv", model_params={"channels": [32, 64]},
+                    dataset="fashion_mnist", T=4, batch_size=128, epochs=3, optimizer="sgd", lr=0.1, momentum=0.9,
+                    weight_decay=5e-4, schedule="cosine", loss="tet", seed=2022, eval_batch_size=1000)
+
+
+def _register_quick() -> None:
+    for neuron in NEURONS + ("relu",):
+        tag = _neuron_tag(neuron)
+        register(f"quick-fmnist-{tag}", lambda neuron=neuron, tag=tag: RunConfig(
+            name=f"quick-fmnist-{tag}", neuron=neuron, **{**QUICK_FMNIST, "T": 1 if neuron == "relu" else 4}))
+        register(f"quick-simevents-{tag}", lambda neuron=neuron, tag=tag: RunConfig(
+            name=f"quick-simevents-{tag}", neuron=neuron, **{**QUICK_FMNIST, "dataset": "sim_fashion_events",
+                                                          "T": 1 if neuron == "relu" else 8}))
+        register(f"quick-snn5-fmnist-{tag}", lambda neuron=neuron, tag=tag: RunConfig(
+            name=f"quick-snn5-fmnist-{tag}", neuron=neuron,
+            **{**QUICK_FMNIST, "model": "snn5_noap", "model_params": {}, "train_subset": 20000,
+               "T": 1 if neuron == "relu" else 6}))
+
+
+# ------------------------------------------------------------------------------------------------- smoke
+SMOKE = dict(profile="smoke", model="small_conv", model_params={"channels": [4, 8]}, dataset="synthetic",
+             T=2, batch_size=16, epochs=1, train_subset=64, test_subset=32, max_steps_per_epoch=3, lr=0.05,
+             weight_decay=0.0, seed=0, progress="quiet")
+
+
+def _register_smoke() -> None:
+    for neuron in NEURONS + ("relu",):
+        tag = _neuron_tag(neuron)
+        register(f"smoke-{tag}", lambda neuron=neuron, tag=tag: RunConfig(
+            name=f"smoke-{tag}", neuron=neuron, **{**SMOKE, "T": 1 if neuron == "relu" else 2}))
+    register("smoke-tbptt", lambda: RunConfig(name="smoke-tbptt", **{**SMOKE, "T": 4}, k_trunc=2))
+    register("smoke-events", lambda: RunConfig(name="smoke-events", **{**SMOKE, "dataset": "synthetic_events"}))
+    register("smoke-switch", lambda: RunConfig(name="smoke-switch", **{**SMOKE, "epochs": 2},
+                                               switch_neuron={"epoch": 1, "neuron": "clif"}))
+    register("smoke-adamw", lambda: RunConfig(name="smoke-adamw", **{**SMOKE, "optimizer": "adamw", "lr": 1e-3,
+                                                                      "loss": "ce", "label_smoothing": 0.1}))
+    register("smoke-resnet18", lambda: RunConfig(name="smoke-resnet18", **{
+        **SMOKE, "model": "spiking_resnet18", "model_params": {}, "batch_size": 4, "train_subset": 8,
+        "test_subset": 4, "max_steps_per_epoch": 1, "data_opts": {"shape": [3, 32, 32]}}))
+    register("smoke-vgg11", lambda: RunConfig(name="smoke-vgg11", **{
+        **SMOKE, "model": "spiking_vgg11_bn", "model_params": {"dropout": 0.1}, "batch_size": 4, "train_subset": 8,
+        "test_subset": 4, "max_steps_per_epoch": 1, "data_opts": {"shape": [2, 32, 32]}}))
+    register("smoke-snn5", lambda: RunConfig(name="smoke-snn5", **{
+        **SMOKE, "model": "snn5_noap", "model_params": {}, "data_opts": {"shape": [3, 32, 32]}}))
+
+
+_register_paper()
+_register_quick()
+_register_smoke()

@@ -1,0 +1,172 @@
+"""Building blocks shared by the papers' networks: time folding, per-step BatchNorm, time-shared dropout, the
+neuron factory (including the ReLU "neuron" of the ANN baseline) and network-wide reset.
+
+Shapes: every module here takes and returns multi-step tensors ``[T, B, ...]`` (time first). Stateless layers
+(conv, linear, pooling, flatten) run once on the merged ``[T*B, ...]`` view (``TimeFold``); neurons loop over T.
+
+BatchNorm (``SeqBatchNorm``) has two modes:
+
+* ``"per_step"`` (default, [CODE] CLIF/ILIF repositories): a plain ``BatchNorm`` applied separately at every
+  time step, exactly what the papers' single-step code does (one network call per step): batch statistics of step
+  t normalise step t, and the running statistics are updated T times per iteration, in step order. Because step t
+  only sees its own statistics, re-simulating a window of steps (truncated BPTT by recomputation,
+  ``snnlab.tbptt``) reproduces the full pass exactly.
+* ``"folded"``: one ``BatchNorm`` over the merged ``[T*B]`` batch (tdBN-like, faster, statistics shared over
+  time). Not exact under windowed recomputation, so ``snnlab.tbptt`` refuses it.
+
+In eval mode both modes use the running statistics and differ only by how those were accumulated.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Mapping, Optional
+
+import torch
+from torch import nn
+
+__all__ = ["TimeFold", "SeqBatchNorm", "SeqDropout", "ReLUNeuron", "make_neuron", "neuron_layers", "is_neuron",
+           "reset_net", "reset_neurons", "BN_MODES", "conv_bn"]
+
+BN_MODES = ("per_step", "folded")
+
+
+class TimeFold(nn.Module):
+    """Run a stateless ``module`` on ``[T*B, ...]``: ``[T, B, ...] -> [T, B, ...']``."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        T, B = x.shape[0], x.shape[1]
+        y = self.module(x.reshape(T * B, *x.shape[2:]))
+        return y.reshape(T, B, *y.shape[1:])
+
+    def extra_repr(self) -> str:
+        return "[T*B] fold"
+
+
+class SeqBatchNorm(nn.Module):
+    """BatchNorm over ``[T, B, C, ...]`` (1d on ``[T, B, C]``, 2d on ``[T, B, C, H, W]``); see the module docstring
+    for ``mode`` ("per_step" = the papers' code, "folded" = statistics over ``T*B``)."""
+
+    def __init__(self, num_features: int, mode: str = "per_step", dims: int = 2, eps: float = 1e-5,
+                 momentum: float = 0.1):
+        super().__init__()
+        if mode not in BN_MODES:
+            raise ValueError(f"bn mode must be one of {BN_MODES}, got {mode!r}: 'per_step' normalises each time step "
+                             "with its own batch statistics (the papers' code), 'folded' uses one statistic over T*B")
+        if dims not in (1, 2):
+            raise ValueError(f"SeqBatchNorm dims must be 1 (features) or 2 (images), got {dims!r}")
+        self.mode = mode
+        self.bn = (nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d)(num_features, eps=eps, momentum=momentum)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        T, B = x.shape[0], x.shape[1]
+        if self.mode == "folded" or not self.training:
+            # eval mode uses the running statistics: per-step and folded application are identical.
+            return self.bn(x.reshape(T * B, *x.shape[2:])).reshape(x.shape)
+        return torch.stack([self.bn(x[t]) for t in range(T)])
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode}"
+
+
+class SeqDropout(nn.Module):
+    """Dropout whose mask is drawn once per sample and shared by all T steps (SpikingJelly ``layer.Dropout``, used
+    by the CLIF/ILIF code): ``y[t] = x[t] ⊙ mask / (1 − p)``. The mask is kept until ``reset()`` (called by
+    ``reset_net`` before each batch), so re-running a window of steps (truncated BPTT) reuses it."""
+
+    def __init__(self, p: float = 0.0):
+        super().__init__()
+        p = float(p)
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout p must be in [0, 1), got {p!r}")
+        self.p = p
+        self.mask: Optional[torch.Tensor] = None
+
+    def reset(self) -> None:
+        self.mask = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        shape = tuple(x.shape[1:])
+        if self.mask is None or tuple(self.mask.shape) != shape or self.mask.device != x.device:
+            keep = torch.empty(shape, device=x.device, dtype=x.dtype).bernoulli_(1.0 - self.p)
+            self.mask = keep / (1.0 - self.p)
+        return x * self.mask.to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mask shared over T"
+
+
+class ReLUNeuron(nn.Module):
+    """The "neuron" of the ReLU ANN baseline (CLIF/ILIF code ``-neuron_model relu``): ``y = max(x, 0)``. The ANN
+    runs with T = 1 (the training loop forces it), so the network is the identical structure without time."""
+
+    kind = "relu"
+
+    def forward(self, x: torch.Tensor, record: bool = False):
+        y = torch.relu(x)
+        return (y, {"H": x, "V": x}) if record else y
+
+    def reset(self) -> None:  # stateless
+        pass
+
+    def get_state(self):
+        return None
+
+    def set_state(self, state) -> None:
+        pass
+
+
+def is_neuron(module: nn.Module) -> bool:
+    """True for a spiking neuron module of ``snnlab.neurons`` or the ANN's ``ReLUNeuron``."""
+    if isinstance(module, ReLUNeuron):
+        return True
+    try:
+        from snnlab.neurons.base import Neuron
+    except ImportError:  # pragma: no cover - neurons package missing
+        return False
+    return isinstance(module, Neuron)
+
+
+def neuron_layers(model: nn.Module) -> "list[tuple[str, nn.Module]]":
+    """``(name, module)`` of every neuron layer, in registration order (= forward order for our models)."""
+    return [(name, m) for name, m in model.named_modules() if is_neuron(m)]
+
+
+def make_neuron(name: str, params: Optional[Mapping] = None) -> nn.Module:
+    """A neuron module by name: ``"relu"`` for the ANN baseline, else ``snnlab.neurons.build(name, **params)``."""
+    params = dict(params or {})
+    if name == "relu":
+        if params:
+            raise ValueError(f"neuron 'relu' (ANN baseline) takes no neuron_params, got {sorted(params)}")
+        return ReLUNeuron()
+    from snnlab import neurons
+
+    return neurons.build(name, **params)
+
+
+def reset_neurons(model: nn.Module) -> None:
+    """Reset the state of every neuron (not the dropout masks)."""
+    for _, m in neuron_layers(model):
+        m.reset()
+
+
+def reset_net(model: nn.Module) -> None:
+    """Before a new batch: reset every neuron state and redraw the time-shared dropout masks."""
+    for m in model.modules():
+        if is_neuron(m) or isinstance(m, SeqDropout):
+            m.reset()
+
+
+def conv_bn(c_in: int, c_out: int, kernel: int, stride: int, padding: int, bias: bool, bn_mode: str) -> "list[nn.Module]":
+    """``Conv2d → BN`` as two multi-step modules."""
+    return [TimeFold(nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=bias)), SeqBatchNorm(c_out, bn_mode)]
+
+
+def iter_convs_linears(model: nn.Module) -> Iterator[nn.Module]:
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            yield m
