@@ -9,7 +9,7 @@ import torch
 from snnlab import surrogate as sg
 from snnlab.neurons import NEURON_NAMES, build
 
-AVAILABLE = ["lif", "plif"]  # grows as the families land
+AVAILABLE = ["lif", "plif", "klif", "clif", "ilif"]  # grows as the families land
 OWN_STATES = {"lif": (), "plif": (), "klif": ("F",), "clif": ("M",), "ilif": ("A", "M"), "glif": ()}
 
 
