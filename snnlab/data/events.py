@@ -1,0 +1,381 @@
+"""Event-camera datasets as T frames: N-MNIST, CIFAR10-DVS, DVS128 Gesture (through tonic) and the simulated
+event Fashion-MNIST (:mod:`snnlab.data.simulated`).
+
+Pipeline of one sample (every dataset): events (tonic structured array with fields x, y, t, p)
+-> ``tonic.transforms.ToFrame(sensor_size, n_event_bins=T)`` -> optional resize -> on-disk cache
+(:mod:`snnlab.data.cache`) -> optional random augmentation -> ``(frames [T, 2, H, W] float32, label)``.
+
+**Frames.** The papers' "T frames split by number" (SpikingJelly ``split_by='number'``) is tonic's
+``n_event_bins=T``: every frame holds ``N // T`` consecutive events (equal event counts). Difference from
+SpikingJelly, documented and kept: tonic drops the last ``N mod T`` events, SpikingJelly adds them to the last
+frame. Frames are raw counts (``normalization=None``).
+
+**Splits.**
+
+* N-MNIST: tonic's ``Train``/``Test`` folders (60000/10000), 34×34.
+* CIFAR10-DVS: per class, samples 0–899 train and 900–999 test (CLIF §3.2 ``split_ratio=0.9``), giving
+  9000/1000; the sample index is the trailing integer of the file name (``cifar10_airplane_17.aedat4``
+  -> 17; natural order when a name has none). Frames are resized 128 -> 48 (``size=48``, bilinear).
+* DVS128 Gesture: the official trials split of tonic's ``ibmGestureTrain``/``ibmGestureTest`` folders
+  (1176/288 in SpikingJelly, CLIF §5.5), 128×128, no resize.
+
+Real datasets are read with tonic's own dataset classes (imported lazily). With ``download=False`` (default)
+snnlab checks the folders first and raises :class:`DatasetNotFoundError` within milliseconds, without any
+network access; only ``download=True`` lets tonic download. CIFAR10-DVS needs the ``aedat`` package.
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from snnlab.data.errors import CorruptDatasetError, DatasetNotFoundError, missing_message
+
+__all__ = ["EVENT_INFO", "EventInfo", "EventSource", "ListEventSource", "TonicSource", "EventFrameDataset",
+           "events_to_frames", "build_events", "tonic_nmnist", "tonic_cifar10_dvs", "tonic_dvs_gesture",
+           "CIFAR10_DVS_CLASSES", "GESTURE_CLASSES"]
+
+CIFAR10_DVS_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+GESTURE_CLASSES = ("hand clapping", "right hand wave", "left hand wave", "right arm cw", "right arm ccw",
+                   "left arm cw", "left arm ccw", "arm roll", "air drums", "air guitar", "other gestures")
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    sensor_size: tuple[int, int, int]  # tonic order (W, H, P)
+    num_classes: int
+    size: int | None  # frame side after resize (None = sensor size)
+    n_train: int
+    n_test: int
+
+
+EVENT_INFO = {
+    "nmnist": EventInfo((34, 34, 2), 10, None, 60000, 10000),
+    "cifar10_dvs": EventInfo((128, 128, 2), 10, 48, 9000, 1000),
+    "dvs_gesture": EventInfo((128, 128, 2), 11, None, 1176, 288),
+    "sim_fashion_events": EventInfo((34, 34, 2), 10, None, 60000, 10000),
+}
+
+
+class EventSource(Protocol):
+    """What :class:`EventFrameDataset` needs: ``len``, ``events(i)`` (structured x/y/t/p array),
+    ``targets`` and ``fingerprint`` (a JSON-able dict that changes when the underlying events change)."""
+
+    targets: np.ndarray
+    fingerprint: dict
+
+    def __len__(self) -> int: ...
+
+    def events(self, index: int) -> np.ndarray: ...
+
+
+class ListEventSource:
+    """Events held in memory (synthetic data, tests)."""
+
+    def __init__(self, events: Sequence[np.ndarray], targets: Sequence[int], fingerprint: dict):
+        if len(events) != len(targets):
+            raise ValueError(f"{len(events)} event arrays but {len(targets)} targets")
+        self._events = list(events)
+        self.targets = np.asarray(targets, dtype=np.int64)
+        self.fingerprint = dict(fingerprint)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def events(self, index: int) -> np.ndarray:
+        return self._events[index]
+
+
+def events_to_frames(events: np.ndarray, sensor_size: tuple[int, int, int], T: int) -> np.ndarray:
+    """tonic ``ToFrame(sensor_size, n_event_bins=T)``: ``[T, P, H, W]`` int16 counts, ``N // T`` events each."""
+    from tonic.transforms import ToFrame
+
+    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+        raise ValueError(f"T must be a positive int, got {T!r}")
+    frames = ToFrame(sensor_size=tuple(sensor_size), n_event_bins=T)(events)
+    if frames.shape[0] != T:  # cannot happen with n_event_bins, but the cache relies on it
+        raise RuntimeError(f"ToFrame returned {frames.shape[0]} frames for n_event_bins={T}")
+    return frames
+
+
+# ---------------------------------------------------------------------------------------------- dataset
+class _CountOverflow(Exception):
+    """A count frame does not fit the cache's integer type (internal: retry with a wider type)."""
+
+
+class EventFrameDataset(Dataset):
+    """``(frames [T, P, H, W] float32, label int)`` from an :class:`EventSource`.
+
+    Parameters: ``T`` frames by equal event count; ``sensor_size`` (W, H, P); ``size`` resize side (None
+    keeps the sensor size); ``resize_mode`` and ``pil_quirk`` (see
+    :func:`snnlab.data.transforms.resize_frames`); ``augment`` ``"none"`` or ``"clif"``
+    (:class:`snnlab.data.transforms.EventAugment`, train only, applied after the cache); ``cache`` (store
+    frames in ``cache_root``; ``False`` computes them on every access).
+    """
+
+    def __init__(self, source: EventSource, name: str, split: str, T: int, sensor_size: tuple[int, int, int],
+                 size: int | None = None, resize_mode: str = "bilinear", pil_quirk: bool = False,
+                 augment: str = "none", cache: bool = True, cache_root: str | Path | None = None,
+                 classes: Sequence[str] | None = None, progress: bool = False):
+        from snnlab.data.transforms import EVENT_RECIPES, EventAugment
+
+        if isinstance(T, bool) or not isinstance(T, int) or T < 1:
+            raise ValueError(f"T must be a positive int (number of frames, n_event_bins), got {T!r}")
+        if augment not in EVENT_RECIPES:
+            raise ValueError(f"augment={augment!r} for event data; choose one of {EVENT_RECIPES}")
+        self.source, self.name, self.split, self.T = source, name, split, T
+        self.sensor_size = tuple(int(s) for s in sensor_size)
+        self.size, self.resize_mode, self.pil_quirk = size, resize_mode, pil_quirk
+        self.targets = np.asarray(source.targets, dtype=np.int64)
+        self.classes = tuple(classes) if classes is not None else None
+        self.augment = EventAugment() if (augment == "clif" and split == "train") else None
+        w, h, p = self.sensor_size
+        side = (h, w) if size is None else ((size, size) if isinstance(size, int) else tuple(size))
+        self.frame_shape = (T, p, *side)
+        self._integer = size is None and not pil_quirk
+        self._frames = None
+        self.cache = None
+        if cache:
+            from snnlab.data.cache import FrameCache
+
+            if cache_root is None:
+                raise ValueError("cache_root is required when cache=True")
+            params = {"source": source.fingerprint, "sensor_size": list(self.sensor_size), "size": size,
+                      "resize_mode": resize_mode if size is not None else None, "pil_quirk": pil_quirk,
+                      "to_frame": "tonic.ToFrame(n_event_bins)"}
+            self.cache = FrameCache(cache_root, name, split, T, params)
+            self._frames = self.cache.load(len(source))
+            if self._frames is None and self._integer:
+                # counts are stored as uint8 when they fit (half the disk of uint16), else uint16
+                try:
+                    self._count_max = np.iinfo(np.uint8).max
+                    self._frames = self.cache.build(len(source), self.frame_shape, np.uint8, self._compute,
+                                                    progress)
+                except _CountOverflow:
+                    self._count_max = np.iinfo(np.uint16).max
+                    self._frames = self.cache.build(len(source), self.frame_shape, np.uint16, self._compute,
+                                                    progress)
+            elif self._frames is None:
+                self._frames = self.cache.build(len(source), self.frame_shape, np.float32, self._compute,
+                                                progress)
+
+    _count_max = np.iinfo(np.uint16).max
+
+    def _compute(self, index: int) -> np.ndarray:
+        from snnlab.data.transforms import resize_frames
+
+        frames = events_to_frames(self.source.events(index), self.sensor_size, self.T)
+        if self._integer:
+            if frames.size and frames.max() > self._count_max:
+                if self._count_max < np.iinfo(np.uint16).max:
+                    raise _CountOverflow
+                raise CorruptDatasetError(f"{self.name}/{self.split} sample {index}: frame counts out of range")
+            return frames
+        return resize_frames(frames, self.size, self.resize_mode, self.pil_quirk).numpy()
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int):
+        frames = self._frames[index] if self._frames is not None else self._compute(index)
+        x = torch.from_numpy(np.array(frames, dtype=np.float32))
+        if self.augment is not None:
+            x = self.augment(x)
+        return x, int(self.targets[index])
+
+    def __repr__(self) -> str:
+        where = self.cache.dir if self.cache is not None else "no cache"
+        return (f"EventFrameDataset({self.name}, {self.split}, n={len(self)}, T={self.T}, "
+                f"frame_shape={self.frame_shape}, {where})")
+
+
+# ------------------------------------------------------------------------------------------ tonic sources
+class TonicSource:
+    """A subset (``indices``) of a tonic dataset; reading errors become :class:`CorruptDatasetError`
+    naming the file."""
+
+    def __init__(self, ds, indices: Sequence[int], validate: Callable[[str], None] | None = None):
+        self.ds = ds
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.targets = np.asarray([ds.targets[i] for i in self.indices], dtype=np.int64)
+        self.files = [ds.data[i] for i in self.indices]
+        self._validate = validate
+        root = Path(ds.location_on_system)
+        sizes = [(os.path.relpath(f, root), os.path.getsize(f)) for f in self.files]
+        import hashlib
+        import json
+
+        digest = hashlib.sha256(json.dumps(sizes).encode()).hexdigest()[:16]
+        self.fingerprint = {"tonic": type(ds).__name__, "root": str(root), "n": len(self.files),
+                            "files_sha": digest}
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def events(self, index: int) -> np.ndarray:
+        path = self.files[index]
+        if self._validate is not None:
+            self._validate(path)
+        try:
+            events, _ = self.ds[int(self.indices[index])]
+        except Exception as e:  # any parser failure: name the file
+            raise CorruptDatasetError(f"{path}: cannot be read by tonic {type(self.ds).__name__} "
+                                      f"({type(e).__name__}: {e}); the file is truncated or corrupted: "
+                                      "delete it and get the dataset again") from e
+        return events
+
+
+def _tonic_class(base, download: bool):
+    """``base`` with tonic's download check disabled unless ``download=True`` (snnlab checks the files
+    itself first, so a missing dataset never reaches tonic's downloader)."""
+
+    class Local(base):
+        def _check_exists(self):
+            return base._check_exists(self) if download else True
+
+        def download(self):
+            if not download:
+                raise DatasetNotFoundError(f"{base.__name__}: files missing under {self.location_on_system} "
+                                           "and download=False")
+            return base.download(self)
+
+    Local.__name__ = Local.__qualname__ = base.__name__  # tonic stores data under <root>/<class name>
+    return Local
+
+
+def _require(folder: Path, pattern: str, name: str, split: str, how: str) -> None:
+    if not folder.is_dir() or next(folder.rglob(pattern), None) is None:
+        raise DatasetNotFoundError(missing_message(name, split, folder, [pattern + " files"], how))
+
+
+def _validate_nmnist(path: str) -> None:
+    size = os.path.getsize(path)
+    if size % 5:
+        raise CorruptDatasetError(f"{path}: N-MNIST files hold 5-byte events but this one has {size} bytes; "
+                                  "it is truncated or corrupted")
+
+
+def tonic_nmnist(root: Path, split: str, download: bool = False) -> TonicSource:
+    import tonic
+
+    folder = root / "NMNIST" / ("Train" if split == "train" else "Test")
+    if not download:
+        _require(folder, "*.bin", "nmnist", split,
+                 "snnlab.data.build('nmnist', split, T, download=True) (tonic downloads train.zip/test.zip "
+                 f"into {root / 'NMNIST'}), or extract them there so that {folder}/<digit>/*.bin exist")
+    ds = _tonic_class(tonic.datasets.NMNIST, download)(save_to=str(root), train=split == "train")
+    return TonicSource(ds, range(len(ds)), _validate_nmnist)
+
+
+def tonic_dvs_gesture(root: Path, split: str, download: bool = False) -> TonicSource:
+    import tonic
+
+    folder = root / "DVSGesture" / ("ibmGestureTrain" if split == "train" else "ibmGestureTest")
+    if not download:
+        _require(folder, "*.npy", "dvs_gesture", split,
+                 "snnlab.data.build('dvs_gesture', split, T, download=True) (tonic downloads "
+                 f"ibmGestureTrain.tar.gz/ibmGestureTest.tar.gz into {root / 'DVSGesture'}), or extract them "
+                 f"there so that {folder}/userXX_<lighting>/<label>.npy exist")
+    ds = _tonic_class(tonic.datasets.DVSGesture, download)(save_to=str(root), train=split == "train")
+    expected = EVENT_INFO["dvs_gesture"].n_train if split == "train" else EVENT_INFO["dvs_gesture"].n_test
+    if len(ds) not in (expected,) and len(ds) >= 100:
+        warnings.warn(f"DVS128 Gesture {split}: {len(ds)} samples, the official split has {expected}")
+    return TonicSource(ds, range(len(ds)))
+
+
+def _sample_index(path: str) -> int | None:
+    m = re.search(r"(\d+)\D*$", Path(path).stem)
+    return int(m.group(1)) if m else None
+
+
+def cifar10_dvs_split(files: Sequence[str], targets: Sequence[int], split: str,
+                      train_per_class: int = 900) -> list[int]:
+    """Indices of ``split`` under the per-class rule: sample index < ``train_per_class`` -> train, else test.
+
+    The sample index is the trailing integer of the file name; files without one are numbered in natural
+    order within their class. The result is ordered by (class, sample index)."""
+    rows = []
+    by_class: dict[int, list[int]] = {}
+    for i, t in enumerate(targets):
+        by_class.setdefault(int(t), []).append(i)
+    for cls in sorted(by_class):
+        members = by_class[cls]
+        parsed = [_sample_index(files[i]) for i in members]
+        if any(p is None for p in parsed):
+            order = sorted(members, key=lambda i: str(files[i]))
+            parsed_map = {i: k for k, i in enumerate(order)}
+        else:
+            parsed_map = dict(zip(members, parsed))
+        for i in members:
+            rows.append((cls, parsed_map[i], i))
+    rows.sort()
+    if split == "train":
+        return [i for _, k, i in rows if k < train_per_class]
+    return [i for _, k, i in rows if k >= train_per_class]
+
+
+def tonic_cifar10_dvs(root: Path, split: str, download: bool = False, train_per_class: int = 900
+                      ) -> TonicSource:
+    import tonic
+
+    folder = root / "CIFAR10DVS"
+    if not download:
+        _require(folder, "*.aedat4", "cifar10_dvs", split,
+                 "snnlab.data.build('cifar10_dvs', split, T, download=True) (tonic downloads CIFAR10DVS.zip "
+                 f"into {folder} and extracts the class archives), or extract them so that "
+                 f"{folder}/<class>/*.aedat4 exist (classes: {', '.join(CIFAR10_DVS_CLASSES)})")
+    try:
+        import aedat  # noqa: F401  (tonic.io.read_aedat4 needs it)
+    except ImportError as e:
+        raise ImportError("CIFAR10-DVS (.aedat4) needs the 'aedat' package: pip install aedat") from e
+    ds = _tonic_class(tonic.datasets.CIFAR10DVS, download)(save_to=str(root))
+    indices = cifar10_dvs_split(ds.data, ds.targets, split, train_per_class)
+    return TonicSource(ds, indices)
+
+
+# ------------------------------------------------------------------------------------------------ build
+def build_events(name: str, split: str, T: int | None, root: Path, download: bool = False,
+                 size: int | None | str = "default", resize_mode: str = "bilinear", pil_quirk: bool = False,
+                 augment: str = "none", cache: bool = True, cache_root: str | Path | None = None,
+                 limit: int | None = None, progress: bool | None = None, **source_opts) -> EventFrameDataset:
+    """Build an event dataset as frames. ``size="default"`` uses the papers' size (48 for CIFAR10-DVS, the
+    sensor size otherwise); ``limit`` keeps the first samples; ``source_opts`` go to the source
+    (``train_per_class`` for CIFAR10-DVS; ``n``, ``seed``, ... for ``sim_fashion_events``, see
+    :func:`snnlab.data.simulated.build_source`)."""
+    if T is None:
+        raise ValueError(f"T is required for the event dataset {name!r}: pass the number of frames, e.g. T=10")
+    info = EVENT_INFO[name]
+    root = Path(root)
+    if name == "nmnist":
+        source, classes = tonic_nmnist(root, split, download, **source_opts), tuple(str(i) for i in range(10))
+    elif name == "cifar10_dvs":
+        source, classes = tonic_cifar10_dvs(root, split, download, **source_opts), CIFAR10_DVS_CLASSES
+    elif name == "dvs_gesture":
+        source, classes = tonic_dvs_gesture(root, split, download, **source_opts), GESTURE_CLASSES
+    elif name == "sim_fashion_events":
+        from snnlab.data.simulated import build_source
+        from snnlab.data.static import FASHION_CLASSES
+
+        source, classes = build_source(root, split, download=download, **source_opts), FASHION_CLASSES
+    else:
+        raise ValueError(f"{name!r} is not an event dataset; event datasets: {sorted(EVENT_INFO)}")
+    if limit is not None:
+        if isinstance(source, TonicSource):
+            source = TonicSource(source.ds, source.indices[:limit], source._validate)
+        elif hasattr(source, "subset"):
+            source = source.subset(limit)
+    if size == "default":
+        size = info.size
+    if progress is None:
+        progress = len(source) > 2000
+    return EventFrameDataset(source, name, split, T, info.sensor_size, size=size, resize_mode=resize_mode,
+                             pil_quirk=pil_quirk, augment=augment, cache=cache,
+                             cache_root=cache_root if cache_root is not None else root / "frames",
+                             classes=classes, progress=progress)
