@@ -20,7 +20,7 @@ __all__ = [
     "CLIF_TABLE1", "CLIF_TABLE2", "CLIF_TABLE3", "CLIF_TABLE4", "CLIF_TABLE5", "CLIF_TABLE6", "CLIF_TABLE7",
     "CLIF_TABLE7_COLUMNS", "CLIF_TABLE8", "CLIF_TABLE8_RESETS", "CLIF_FIRING_RATES", "CLIF_FIRING_RATE_MEANS", "CLIF_TIMESTEPS",
     "CLIF_FIG3_KNOWN", "CLIF_LIF_BASELINES",
-    "KLIF_REPORTED", "KLIF_PLIF_REFERENCE", "KLIF_PSN_REEVALUATION", "KLIF_CLOSED_FORM_TABLE",
+    "KLIF_REPORTED", "KLIF_PLIF_REFERENCE", "KLIF_PSN_REEVALUATION", "KLIF_CLOSED_FORM_TABLE", "KLIF_WORKED_TRACE",
     "ILIF_TEMPORAL_FACTOR_TABLE", "ILIF_FORWARD_FIRING_RATES",
     "table", "TABLES",
 ]
@@ -333,6 +333,22 @@ KLIF_CLOSED_FORM_TABLE: list[dict[str, float]] = [
     dict(k=2.0, peak_location=0.5000, peak_height=2.0000, fwhm=0.4407, area=0.9820, height_at_0=0.1413),
     dict(k=4.0, peak_location=0.2500, peak_height=4.0000, fwhm=0.2203, area=0.9820, height_at_0=0.2826),
 ]
+
+# klif.md §1.2: the spec's worked forward trace [DERIVED] (one neuron, τ=2, decay_input=True, V_th=1, k=1.5,
+# V[0] = V_reset = 0), values for t = 1…5 rounded to 4 decimals as printed in the spec. The spec's numbers, not the paper's.
+KLIF_WORKED_TRACE: dict[str, Any] = dict(
+    k=1.5, tau=2.0, v_threshold=1.0, decay_input=True, X=[1.0, 0.6, 1.8, -0.4, 1.2],
+    variants=[
+        dict(reset="hard", scale_reset=False, H=[.5000, .6750, .9000, -.2000, .6000],
+             F=[.7500, 1.0125, 1.3500, 0, .9000], S=[0, 1, 1, 0, 0], V=[.7500, 0, 0, 0, .9000]),
+        dict(reset="soft", scale_reset=False, H=[.5000, .6750, .9063, -.0203, .6000],
+             F=[.7500, 1.0125, 1.3594, 0, .9000], S=[0, 1, 1, 0, 0], V=[.7500, .0125, .3594, 0, .9000]),
+        dict(reset="hard", scale_reset=True, H=[.5000, .5500, 1.1750, -.2000, .6000],
+             F=[.7500, .8250, 1.7625, 0, .9000], S=[0, 0, 1, 0, 0], V=[.5000, .5500, 0, 0, .6000]),
+        dict(reset="soft", scale_reset=True, H=[.5000, .5500, 1.1750, .0542, .6271],
+             F=[.7500, .8250, 1.7625, .0813, .9406], S=[0, 0, 1, 0, 0], V=[.5000, .5500, .5083, .0542, .6271]),
+    ],
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # ILIF (Sun et al., arXiv 2505.10371): the paper's numbers are unknown; these are the spec's simulations.
