@@ -204,11 +204,11 @@ class Neuron(nn.Module):
     record_keys: tuple = ("H", "V")
 
     def __init__(self, *, tau: float, v_threshold: float, surrogate, width: Optional[float], detach_reset: bool,
-                 backend: str, default_width: float = 1.0, check_tau_value: bool = True):
+                 backend: str, default_width: float = 1.0, plain_params: bool = True):
         super().__init__()
-        if check_tau_value:
+        if plain_params:  # subclasses with learnable tau / v_threshold (PLIF, GLIF) set their own
             self.tau = check_tau(tau)
-        self.v_threshold = check_positive(v_threshold, "v_threshold")
+            self.v_threshold = check_positive(v_threshold, "v_threshold")
         self.surrogate = resolve_surrogate(surrogate, width, default_width)
         if not isinstance(detach_reset, bool):
             raise TypeError(f"detach_reset must be a bool, got {detach_reset!r}")
@@ -284,6 +284,8 @@ class Neuron(nn.Module):
     def extra_repr(self) -> str:
         parts = []
         for key, value in self.describe().items():
+            if key == "surrogate":
+                value = self.surrogate
             parts.append(f"{key}={value!r}" if not isinstance(value, float) else f"{key}={value:g}")
         return ", ".join(parts)
 

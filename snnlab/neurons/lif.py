@@ -28,8 +28,8 @@ from typing import Mapping, Optional
 import torch
 from torch import nn
 
-from snnlab.neurons.base import (Neuron, charge, check_reset, check_tau, fire, initial, reset_potential,
-                                 run_steps)
+from snnlab.neurons.base import (Neuron, charge, check_positive, check_reset, check_tau, fire, initial,
+                                 reset_potential, run_steps)
 from snnlab.surrogate import Surrogate
 
 __all__ = ["LIF", "PLIF", "lif_step", "lif_multistep"]
@@ -96,8 +96,9 @@ class PLIF(Neuron):
                  surrogate="rectangle", width: Optional[float] = None, backend: str = "auto"):
         super().__init__(tau=tau, v_threshold=v_threshold, surrogate=surrogate, width=width,
                          detach_reset=detach_reset, backend=backend, default_width=1.0,
-                         check_tau_value=False)
+                         plain_params=False)
         self.init_tau = check_tau(tau)
+        self.v_threshold = check_positive(v_threshold, "v_threshold")
         self.w = nn.Parameter(torch.tensor(-math.log(self.init_tau - 1.0)))
         self.v_reset = check_reset(reset, v_reset, default="soft")
         self.decay_input = bool(decay_input)
