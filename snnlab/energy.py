@@ -172,7 +172,8 @@ def measure_sops(model: nn.Module, x: torch.Tensor, T: int | None = None, *, tim
     the layer. For one sample:
 
     * ``macs_per_step`` = (dense MACs summed over the calls) / (T·B); bias additions are not counted;
-    * ``input_rate`` = mean of the layer's input over all calls (the firing rate when the input is spikes);
+    * ``input_rate`` = mean of the layer's input over all calls: the firing rate when the input is spikes (NaN
+      for a real-valued input; ``input_nonzero`` is the fraction of non-zero inputs in both cases);
     * a layer whose input is binary (every value 0 or 1) in every call is a spiking layer:
       ``sops = input_rate · T · macs_per_step`` and it costs ``E_AC·sops``;
     * otherwise (real-valued input, e.g. the first layer under direct encoding) ``macs = T · macs_per_step``,
@@ -251,7 +252,8 @@ def measure_sops(model: nn.Module, x: torch.Tensor, T: int | None = None, *, tim
         if c.calls == 0:
             continue
         per_step = c.dense_macs / (T * B)
-        rate = c.in_sum / c.in_elems if c.in_elems else 0.0
+        # a firing rate only means something for spikes; a real-valued input gets NaN (see input_nonzero)
+        rate = (c.in_sum / c.in_elems if c.in_elems else 0.0) if c.binary else float("nan")
         spiking = c.binary and not all_mac
         sops = rate * T * per_step if spiking else 0.0
         macs = 0.0 if spiking else T * per_step
@@ -262,7 +264,7 @@ def measure_sops(model: nn.Module, x: torch.Tensor, T: int | None = None, *, tim
     table = pd.DataFrame(rows, columns=["layer", "type", "calls", "in_shape", "out_shape", "macs_per_step",
                                         "input_binary", "input_rate", "input_nonzero", "sops", "macs",
                                         "energy_pJ"])
-    spk = table[table["sops"] > 0] if len(table) else table
+    spk = table[table["input_binary"].astype(bool)] if len(table) else table
     w = spk["macs_per_step"].sum() if len(spk) else 0.0
     totals = dict(
         macs_per_step=float(table["macs_per_step"].sum()) if len(table) else 0.0,

@@ -72,6 +72,7 @@ def test_sop_counts_of_a_two_layer_network_by_hand():
     assert rep.totals["sops"] == pytest.approx(30.0) and rep.totals["macs"] == 576
     assert rep.totals["energy_pJ"] == pytest.approx(0.9 * 30 + 4.6 * 576)
     assert rep.energy_uJ == pytest.approx((0.9 * 30 + 4.6 * 576) * 1e-6)
+    assert rep.totals["mean_input_rate"] == pytest.approx(20 / 128)   # over the spike-input layers only
     assert net[1].resets == 1            # reset() of stateful submodules is called before the forward
     # another preset changes only the prices
     rep8 = energy.measure_sops(net, x, preset="45nm-int8")
@@ -99,7 +100,7 @@ def test_per_step_calls_and_merged_calls_count_the_same():
     b = energy.measure_sops(PerStep(net), x).table
     assert list(b["calls"]) == [2, 2]
     for col in ("macs_per_step", "input_rate", "sops", "macs", "energy_pJ"):
-        assert list(a[col]) == pytest.approx(list(b[col]))
+        assert list(a[col]) == pytest.approx(list(b[col]), nan_ok=True)
 
 
 def test_sops_from_rates_matches_measurement_and_validates():
@@ -207,3 +208,25 @@ def test_table6_energy_column_is_0_9_acs_plus_4_6_macs():
     row = rc[(rc.task == "CIFAR-10") & (rc.neuron == "LIF")].iloc[0]
     assert row.ACs_step_M == pytest.approx(82.80, abs=0.01)
     assert math.isclose(row.ACs_T_M, 6 * row.ACs_step_M)
+
+
+def test_measure_on_an_snnlab_model_with_real_neurons():
+    from snnlab import models
+
+    torch.manual_seed(0)
+    net = models.build("small_conv", neuron="lif", in_channels=1, channels=(4, 8), input_size=8).eval()
+    img = 3.0 * torch.rand(2, 1, 8, 8)
+    reps = {T: energy.measure_sops(net, img.expand(T, *img.shape).contiguous()) for T in (1, 3)}
+    for T, rep in reps.items():
+        tab = rep.table
+        # by hand: conv1 4·8·8 outputs × 1·3·3; conv2 8·4·4 × 4·3·3; fc (8·2·2 = 32) × 10
+        assert list(tab["macs_per_step"]) == [4 * 64 * 9, 8 * 16 * 36, 32 * 10]
+        assert list(tab["input_binary"]) == [False, True, True]     # direct encoding: the first layer is real
+        assert tab["macs"].iloc[0] == T * 4 * 64 * 9
+        assert math.isnan(tab["input_rate"].iloc[0])
+        assert ((tab["input_rate"][1:] >= 0) & (tab["input_rate"][1:] <= 1)).all()
+        assert 0 < tab["input_rate"].iloc[1] < 1
+        assert rep.totals["energy_pJ"] == pytest.approx(float(tab["energy_pJ"].sum()))
+    ann = models.build("small_conv", neuron="relu", in_channels=1, channels=(4, 8), input_size=8).eval()
+    r = energy.measure_ann(ann, img.unsqueeze(0))
+    assert r.totals["macs"] == 4 * 64 * 9 + 8 * 16 * 36 + 32 * 10
