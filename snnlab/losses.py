@@ -42,6 +42,11 @@ def _check(out: torch.Tensor, y: torch.Tensor) -> None:
         raise ValueError(f"loss: y must be class indices [B] or soft labels [B, C], got shape {tuple(y.shape)}")
 
 
+def _f(out: torch.Tensor) -> torch.Tensor:
+    """Half-precision outputs (AMP) are promoted to float32; float32/float64 are kept."""
+    return out if out.dtype in (torch.float32, torch.float64) else out.float()
+
+
 def _as_probs(y: torch.Tensor, num_classes: int, dtype) -> torch.Tensor:
     if y.ndim == 2:
         return y.to(dtype)
@@ -53,8 +58,8 @@ def tet_loss(out: torch.Tensor, y: torch.Tensor, lam: float = 0.05, means: float
     """``(1 − lam)·mean_t CE(O[t], y) + lam·MSE(O, φ)``; see the module docstring."""
     _check(out, y)
     T, B, C = out.shape
-    flat = out.reshape(T * B, C).float()
-    y_rep = y.repeat(T) if y.ndim == 1 else y.repeat(T, 1)
+    flat = _f(out.reshape(T * B, C))
+    y_rep = y.repeat(T) if y.ndim == 1 else y.to(flat.dtype).repeat(T, 1)
     ce = F.cross_entropy(flat, y_rep, label_smoothing=label_smoothing)
     if lam == 0.0:
         return ce
@@ -69,12 +74,13 @@ def tet_loss(out: torch.Tensor, y: torch.Tensor, lam: float = 0.05, means: float
 
 def ce_mean_loss(out: torch.Tensor, y: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
     _check(out, y)
-    return F.cross_entropy(out.float().mean(0), y, label_smoothing=label_smoothing)
+    mean = _f(out).mean(0)
+    return F.cross_entropy(mean, y if y.ndim == 1 else y.to(mean.dtype), label_smoothing=label_smoothing)
 
 
 def mse_rate_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     _check(out, y)
-    mean = out.float().mean(0)
+    mean = _f(out).mean(0)
     return F.mse_loss(mean, _as_probs(y, out.shape[2], mean.dtype))
 
 

@@ -117,7 +117,8 @@ def truncated_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     out = torch.cat(outs)
     saved_bn = _bn_buffers(model)
     # 2. gradient of the loss with respect to the outputs
-    leaf = out.detach().float().requires_grad_(True)
+    leaf = out.detach()
+    leaf = (leaf if leaf.dtype in (torch.float32, torch.float64) else leaf.float()).requires_grad_(True)
     loss = loss_fn(leaf, y)
     (g,) = torch.autograd.grad(scale(loss), leaf)
     # 3. windows
