@@ -1,7 +1,141 @@
-"""Fused multi-step neuron kernels (CPU C kernels, Triton on GPU). See docs/contracts.md."""
+"""Fused multi-step neuron kernels: C on CPU (``cpu.py`` + ``csrc/``), Triton on GPU (``triton.py``).
+
+``dispatch(neuron, x, state)`` is called by ``snnlab.neurons.base.Neuron.forward`` when ``record=False`` and
+``neuron.backend != "reference"``; it returns ``(spikes, new_state)`` from a fused kernel, or None so that the
+reference loop runs. Backends:
+
+* ``"auto"``: the fastest correct path: the C kernels for CPU tensors (float32/float64), Triton for CUDA tensors
+  (float32/float16/bfloat16 inputs, float32 state); anything else (GLIF, other dtypes, no compiler, no Triton)
+  falls back to the reference loop (a missing compiler or Triton is warned about once).
+* ``"cpu"``: the C kernels; raises ``KernelUnavailable`` (a ``RuntimeError``) saying what is missing.
+* ``"triton"``: the Triton kernels; CUDA tensors, or CPU tensors under ``TRITON_INTERPRET=1`` (tests).
+
+Every fast path equals the reference loop: tests/kernels compare outputs and gradients (input, initial state,
+τ for PLIF, k for KLIF) over a grid of options.
+"""
 from __future__ import annotations
 
+import os
+import warnings
 
-def dispatch(neuron, x, state):
-    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies."""
+import torch
+
+__all__ = ["dispatch", "available_backends", "KernelUnavailable", "SUPPORTED_KINDS"]
+
+SUPPORTED_KINDS = ("lif", "plif", "klif", "clif", "ilif")
+_warned: set = set()
+
+
+class KernelUnavailable(RuntimeError):
+    """A fused backend was requested explicitly but cannot run this neuron/input here."""
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def _cpu_ready() -> "str | None":
+    """None when the C kernels can be built here, else the reason."""
+    from snnlab.kernels import build
+
+    if build.find_compiler() is None:
+        return "no C compiler found (tried $CC, gcc, cc); install gcc"
     return None
+
+
+def _triton_ready(x: torch.Tensor) -> "str | None":
+    try:
+        import triton  # noqa: F401
+    except Exception as exc:  # ImportError or a broken install
+        return f"triton is not importable ({exc}); pip install triton"
+    if x.is_cuda:
+        return None
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        return None
+    return "backend='triton' needs CUDA tensors (or TRITON_INTERPRET=1 for the interpreter on CPU)"
+
+
+def available_backends() -> list:
+    """The backends that can run here: always "reference", "cpu" with a C compiler, "triton" with CUDA."""
+    out = ["reference"]
+    if _cpu_ready() is None:
+        out.append("cpu")
+    if torch.cuda.is_available() and _triton_ready(torch.empty(0, device="cuda")) is None:
+        out.append("triton")
+    return out
+
+
+def _unsupported(neuron, x: torch.Tensor, state: dict, backend: str) -> "str | None":
+    """Why this neuron/input has no fused path (None when it has one)."""
+    kind = getattr(neuron, "kind", None)
+    if kind not in SUPPORTED_KINDS:
+        return f"no fused kernel for neuron kind {kind!r} (kernels exist for {', '.join(SUPPORTED_KINDS)})"
+    sg = neuron.surrogate
+    if getattr(sg, "name", None) not in ("rectangle", "triangle", "sigmoid", "atan"):
+        return f"surrogate {sg!r} has no kernel implementation"
+    tau = neuron.tau
+    if isinstance(tau, torch.Tensor) and (tau.numel() != 1):
+        return "tau must be a scalar for the fused kernels"
+    if kind != "plif" and isinstance(tau, torch.Tensor) and tau.requires_grad:
+        return f"a learnable tau is only supported for plif (kind {kind!r})"
+    if kind == "klif" and neuron.k.numel() != 1:
+        return "KLIF k must be a scalar for the fused kernels"
+    allowed = (torch.float32, torch.float64) if backend == "cpu" else (torch.float32, torch.float16,
+                                                                         torch.bfloat16, torch.float64)
+    if x.dtype not in allowed:
+        return f"input dtype {x.dtype} is not supported by backend {backend!r} (supported: {allowed})"
+    if x.numel() == 0:
+        return "empty input"
+    for k, v in state.items():
+        if v is None:
+            continue
+        if v.device != x.device:
+            return f"state {k!r} is on {v.device} but x is on {x.device}"
+        if backend == "cpu" and v.dtype != x.dtype:
+            return f"state {k!r} has dtype {v.dtype} but x has {x.dtype}"
+    return None
+
+
+def dispatch(neuron, x: torch.Tensor, state: dict):
+    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies."""
+    backend = getattr(neuron, "backend", "auto")
+    if backend == "reference":
+        return None
+    if backend == "auto":
+        target = "triton" if x.is_cuda else "cpu"
+    elif backend in ("cpu", "triton"):
+        target = backend
+    else:
+        raise ValueError(f"backend must be 'auto', 'reference', 'cpu' or 'triton', got {backend!r}")
+    explicit = backend != "auto"
+
+    if target == "cpu":
+        why = "backend='cpu' needs CPU tensors; use backend='triton' or 'auto' on CUDA" if x.is_cuda else None
+        why = why or _cpu_ready()
+        if why is not None and not explicit and not x.is_cuda:
+            _warn_once("cpu:" + why, f"snnlab.kernels: using the reference loop: {why}")
+    else:
+        why = _triton_ready(x)
+        if why is not None and not explicit:
+            _warn_once("triton:" + why, f"snnlab.kernels: using the reference loop: {why}")
+    why = why or _unsupported(neuron, x, state, target)
+    if why is not None:
+        if explicit:
+            raise KernelUnavailable(f"{neuron.kind}: backend={backend!r} cannot run: {why}")
+        return None
+
+    if target == "cpu":
+        from snnlab.kernels import build, cpu
+
+        try:
+            return cpu.run(neuron, x, state)
+        except build.BuildError as exc:
+            if explicit:
+                raise KernelUnavailable(f"{neuron.kind}: backend='cpu' cannot run: {exc}") from exc
+            _warn_once("cpu-build", f"snnlab.kernels: using the reference loop: {exc}")
+            return None
+    from snnlab.kernels import triton as triton_kernels
+
+    return triton_kernels.run(neuron, x, state)

@@ -1,0 +1,230 @@
+"""CPU fast path: the C kernels of ``csrc/`` wrapped in ``torch.autograd.Function``s.
+
+One function per neuron family: ``lif`` (LIF, PLIF, KLIF), ``clif``, ``ilif``. Each runs the whole multi-step
+forward in one call (elements in parallel with OpenMP, T inside) and a hand-derived backward through time (the
+recursions are written at the top of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``).
+
+Saved for backward: only the input ``x`` (kept by reference, no copy when it is already contiguous) and the
+initial state; the backward recomputes H (and M, A, σ terms) block by block in cache before running the
+recursion backwards. So a layer keeps one ``[T, ...]`` tensor (its input) for backward, whatever the neuron.
+
+Exactness (see tests/kernels): LIF, PLIF and KLIF forwards are bit-identical to the reference loop (same
+operation order, no FMA); CLIF and ILIF use their own vectorised exp in σ, within an ulp or two of torch's.
+Gradients agree with autograd through the reference to rounding (≈1e-6 relative in float32, 1e-12 in float64).
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+from typing import Optional
+
+import torch
+
+from snnlab.kernels import build
+
+SURROGATE_KIND = {"rectangle": 0, "triangle": 1, "sigmoid": 2, "atan": 3}
+DTYPES = {torch.float32: "f32", torch.float64: "f64"}
+
+
+class Params(ctypes.Structure):
+    """Mirror of ``params_t`` in ``csrc/common.h`` (keep in sync)."""
+
+    _fields_ = [
+        ("tau", ctypes.c_double), ("vth", ctypes.c_double), ("vreset", ctypes.c_double), ("k", ctypes.c_double),
+        ("kappa_i", ctypes.c_double), ("kappa_m", ctypes.c_double), ("sg_width", ctypes.c_double),
+        ("sg_scale", ctypes.c_double), ("T", ctypes.c_int64), ("N", ctypes.c_int64), ("hard", ctypes.c_int32),
+        ("vr_zero", ctypes.c_int32), ("decay_input", ctypes.c_int32), ("detach", ctypes.c_int32),
+        ("sg_kind", ctypes.c_int32), ("scale_reset", ctypes.c_int32), ("nthreads", ctypes.c_int32),
+        ("clamp_tie", ctypes.c_int32),
+    ]
+
+
+_CLAMP_TIE = None
+
+
+def clamp_tie() -> int:
+    """d clamp(A, min=0)/dA at A == 0 in this torch (ILIF's reference uses torch.clamp): 1 or 0.
+
+    torch 2.14 gives 0 (``where(A > 0)``); older versions gave 1 (``A >= 0``). Probed once, so the kernels follow
+    the reference loop of the installed torch exactly.
+    """
+    global _CLAMP_TIE
+    if _CLAMP_TIE is None:
+        a = torch.zeros((), dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(torch.clamp(a, min=0.0), a)
+        _CLAMP_TIE = 0 if float(g) == 0.0 else (1 if float(g) == 1.0 else 2)
+    return _CLAMP_TIE
+
+
+def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Optional[float], decay_input: bool,
+                detach_reset: bool, surrogate, k: float = 1.0, scale_reset: bool = False, kappa_i: float = 0.0,
+                kappa_m: float = 0.0) -> Params:
+    return Params(
+        tau=float(tau), vth=float(v_threshold), vreset=0.0 if v_reset is None else float(v_reset), k=float(k),
+        kappa_i=float(kappa_i), kappa_m=float(kappa_m), sg_width=float(surrogate.width),
+        sg_scale=float(getattr(surrogate, "scale", 1.0)), T=T, N=N, hard=int(v_reset is not None),
+        vr_zero=int(v_reset is None or float(v_reset) == 0.0), decay_input=int(bool(decay_input)),
+        detach=int(bool(detach_reset)), sg_kind=SURROGATE_KIND[surrogate.name], scale_reset=int(bool(scale_reset)),
+        nthreads=torch.get_num_threads(), clamp_tie=clamp_tie())
+
+
+def _ptr(t: Optional[torch.Tensor]):
+    return None if t is None else ctypes.c_void_p(t.data_ptr())
+
+
+def _call(fn, *args) -> None:
+    rc = fn(*args)
+    if rc != 0:
+        raise MemoryError("snnlab CPU kernel: could not allocate its per-thread scratch buffer")
+
+
+def _fn(family: str, dtype: torch.dtype, name: str):
+    lib = build.load(family, DTYPES[dtype])
+    f = getattr(lib, f"snn_{family}_{name}_{DTYPES[dtype]}")
+    f.restype = ctypes.c_int
+    return f
+
+
+def _zeros_if_none(g, like):
+    return torch.zeros_like(like) if g is None else g.contiguous()
+
+
+def _flat_state(v: Optional[torch.Tensor], shape, dtype) -> Optional[torch.Tensor]:
+    """A state tensor broadcast to ``shape`` and flattened (the expand keeps the autograd link)."""
+    if v is None:
+        return None
+    return v.to(dtype).expand(shape).contiguous().view(-1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+class _LIFFunction(torch.autograd.Function):
+    """LIF / PLIF / KLIF. Inputs: x [T, N], v0 [N] | None, tau (0-dim tensor | None), k (0-dim tensor | None)."""
+
+    @staticmethod
+    def forward(ctx, x, v0, tau_t, k_t, p: Params, klif: int):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        vT = torch.empty(N, dtype=x.dtype)
+        _call(_fn("lif", x.dtype, "forward"), ctypes.byref(p), ctypes.c_int(klif), _ptr(x), _ptr(v0), _ptr(s),
+              _ptr(vT))
+        ctx.save_for_backward(x, v0)
+        ctx.p, ctx.klif = p, klif
+        ctx.tau_meta = None if tau_t is None else (tau_t.shape, tau_t.dtype)
+        ctx.k_meta = None if k_t is None else (k_t.shape, k_t.dtype)
+        return s, vT
+
+    @staticmethod
+    def backward(ctx, gs, gvT):
+        x, v0 = ctx.saved_tensors
+        p = ctx.p
+        gs = _zeros_if_none(gs, x)
+        gvT = _zeros_if_none(gvT, x[0])
+        gx = torch.empty_like(x)
+        gv0 = torch.empty_like(x[0])
+        acc = (ctypes.c_double * 2)(0.0, 0.0)
+        _call(_fn("lif", x.dtype, "backward"), ctypes.byref(p), ctypes.c_int(ctx.klif), _ptr(x), _ptr(v0),
+              _ptr(gs), _ptr(gvT), _ptr(gx), _ptr(gv0), acc)
+        g_tau = g_k = None
+        if ctx.tau_meta is not None and ctx.needs_input_grad[2]:
+            g_tau = torch.full(ctx.tau_meta[0], acc[0] / (p.tau * p.tau), dtype=ctx.tau_meta[1])
+        if ctx.k_meta is not None and ctx.needs_input_grad[3]:
+            g_k = torch.full(ctx.k_meta[0], acc[1], dtype=ctx.k_meta[1])
+        return gx, (gv0 if ctx.needs_input_grad[1] else None), g_tau, g_k, None, None
+
+
+class _CLIFFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, v0, m0, p: Params):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        vT = torch.empty(N, dtype=x.dtype)
+        mT = torch.empty(N, dtype=x.dtype)
+        _call(_fn("clif", x.dtype, "forward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(s), _ptr(vT),
+              _ptr(mT))
+        ctx.save_for_backward(x, v0, m0)
+        ctx.p = p
+        return s, vT, mT
+
+    @staticmethod
+    def backward(ctx, gs, gvT, gmT):
+        x, v0, m0 = ctx.saved_tensors
+        gs = _zeros_if_none(gs, x)
+        gvT = _zeros_if_none(gvT, x[0])
+        gmT = _zeros_if_none(gmT, x[0])
+        gx = torch.empty_like(x)
+        gv0 = torch.empty_like(x[0])
+        gm0 = torch.empty_like(x[0])
+        _call(_fn("clif", x.dtype, "backward"), ctypes.byref(ctx.p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(gs),
+              _ptr(gvT), _ptr(gmT), _ptr(gx), _ptr(gv0), _ptr(gm0))
+        return gx, gv0 if ctx.needs_input_grad[1] else None, gm0 if ctx.needs_input_grad[2] else None, None
+
+
+class _ILIFFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, v0, m0, a0, xp0, sp0, p: Params):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        vT, mT, aT = (torch.empty(N, dtype=x.dtype) for _ in range(3))
+        _call(_fn("ilif", x.dtype, "forward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0), _ptr(xp0),
+              _ptr(sp0), _ptr(s), _ptr(vT), _ptr(mT), _ptr(aT))
+        ctx.save_for_backward(x, v0, m0, a0, xp0, sp0)
+        ctx.p = p
+        return s, vT, mT, aT
+
+    @staticmethod
+    def backward(ctx, gs, gvT, gmT, gaT):
+        x, v0, m0, a0, xp0, sp0 = ctx.saved_tensors
+        gs = _zeros_if_none(gs, x)
+        gvT, gmT, gaT = (_zeros_if_none(g, x[0]) for g in (gvT, gmT, gaT))
+        gx = torch.empty_like(x)
+        gv0, gm0, ga0, gxp0, gsp0 = (torch.empty_like(x[0]) for _ in range(5))
+        _call(_fn("ilif", x.dtype, "backward"), ctypes.byref(ctx.p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0),
+              _ptr(xp0), _ptr(sp0), _ptr(gs), _ptr(gvT), _ptr(gmT), _ptr(gaT), _ptr(gx), _ptr(gv0), _ptr(gm0),
+              _ptr(ga0), _ptr(gxp0), _ptr(gsp0))
+        need = ctx.needs_input_grad
+        outs = (gv0, gm0, ga0, gxp0, gsp0)
+        return (gx, *(g if need[i + 1] else None for i, g in enumerate(outs)), None)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+def run(neuron, x: torch.Tensor, state: dict):
+    """Run ``neuron`` (kind lif, plif, klif, clif, ilif) on CPU tensor ``x`` [T, B, ...] from ``state``.
+
+    Returns ``(spikes, new_state)`` like the reference loop. The caller (``snnlab.kernels.dispatch``) has checked
+    that the neuron, dtype and device are supported.
+    """
+    kind = neuron.kind
+    T = x.shape[0]
+    shape = tuple(x.shape[1:])
+    N = math.prod(shape)
+    x2 = x.contiguous().view(T, N)
+    dtype = x.dtype
+    tau = neuron.tau
+    tau_t = tau if isinstance(tau, torch.Tensor) else None
+    common = dict(T=T, N=N, tau=float(tau.detach()) if tau_t is not None else float(tau), v_threshold=neuron.v_threshold, v_reset=neuron.v_reset,
+                  decay_input=neuron.decay_input, detach_reset=neuron.detach_reset, surrogate=neuron.surrogate)
+    st = {k: state.get(k) for k in neuron.state_keys}
+    if kind in ("lif", "plif", "klif"):
+        klif = int(kind == "klif")
+        k_t = neuron.k if klif else None
+        p = make_params(**common, k=float(k_t.detach()) if klif else 1.0,
+                        scale_reset=bool(getattr(neuron, "scale_reset", False)) if klif else False)
+        v0 = _flat_state(st["V"], shape, dtype)
+        s, vT = _LIFFunction.apply(x2, v0, tau_t, k_t, p, klif)
+        return s.view(x.shape), {"V": vT.view(shape)}
+    if kind == "clif":
+        p = make_params(**common)
+        s, vT, mT = _CLIFFunction.apply(x2, _flat_state(st["V"], shape, dtype), _flat_state(st["M"], shape, dtype), p)
+        return s.view(x.shape), {"V": vT.view(shape), "M": mT.view(shape)}
+    if kind == "ilif":
+        p = make_params(**common, kappa_i=neuron.kappa_i, kappa_m=neuron.kappa_m)
+        xp, sp = st["X_prev"], st["S_prev"]
+        if xp is None or sp is None:  # the reference ignores a half-given pair (then A = κ_I·A_prev)
+            xp = sp = None
+        args = [_flat_state(st[k], shape, dtype) for k in ("V", "M", "A")]
+        args += [_flat_state(xp, shape, dtype), _flat_state(sp, shape, dtype)]
+        s, vT, mT, aT = _ILIFFunction.apply(x2, *args, p)
+        spikes = s.view(x.shape)
+        return spikes, {"V": vT.view(shape), "M": mT.view(shape), "A": aT.view(shape), "X_prev": x[-1],
+                        "S_prev": spikes[-1]}
+    raise ValueError(f"snnlab CPU kernels: no kernel for neuron kind {kind!r}")

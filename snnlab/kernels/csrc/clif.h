@@ -1,0 +1,129 @@
+/* CLIF (Huang et al., ICML 2024, Eq. 15-19; shared/papers/clif.md §1.3, adjoint §2.4).
+ *   H = charge(V, X)            (as LIF)
+ *   S = [H - V_th >= 0]
+ *   M = M_prev * sigmoid(H/tau) + S
+ *   V = reset(H, S) - S * sigmoid(M)
+ * Backward (cV = dL/dV[t], cM = dL/dM[t] carried from t+1; e = sigmoid(H/tau), q = sigmoid(M)):
+ *   gM  = cM - cV*S*q(1-q)
+ *   gS  = gS_ext + gM - cV*(q + V_th)            (soft; hard: - cV*(q - (V_reset - H)); detach_reset: reset terms 0)
+ *   gH  = cV*dR/dH + gM*M_prev*e(1-e)/tau + gS*g(H - V_th)
+ *   dL/dM[t-1] = gM*e,  dL/dV[t-1] = gH - gH/tau,  gX = gH (decay_input: gH/tau)
+ * Kept for backward: X and the initial state; H, M, e, q are recomputed per block.
+ */
+
+INLINE void FN(clif_fwd_block)(const params_t *p, const real *restrict x, const real *restrict v0,
+                               const real *restrict m0, real *restrict s_out, real *restrict vT,
+                               real *restrict mT, real *restrict buf, int64_t i0, int nb) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
+    const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard;
+    real v[BLOCK], m[BLOCK];
+    for (int b = 0; b < nb; b++) {
+        v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
+        m[b] = m0 ? m0[i0 + b] : (real)0;
+    }
+    for (int64_t t = 0; t < T; t++) {
+        const real *xt = x + t * N + i0;
+        real *st = s_out ? s_out + t * N + i0 : NULL;
+        real *hb = buf ? buf + (4 * t + 0) * BLOCK : NULL;
+        real *mb = buf ? buf + (4 * t + 1) * BLOCK : NULL;
+        real *eb = buf ? buf + (4 * t + 2) * BLOCK : NULL;
+        real *qb = buf ? buf + (4 * t + 3) * BLOCK : NULL;
+        for (int b = 0; b < nb; b++) {
+            real h = FN(charge)(v[b], xt[b], tau, vr, di, vr0);
+            real s = (h - vth >= (real)0) ? (real)1 : (real)0;
+            real e = (real)1 / ((real)1 + EXPR(-(h / tau)));
+            real mn = m[b] * e + s;
+            real q = (real)1 / ((real)1 + EXPR(-mn));
+            v[b] = FN(reset)(h, s, vth, vr, hard) - s * q;
+            m[b] = mn;
+            if (st) st[b] = s;
+            if (hb) { hb[b] = h; mb[b] = mn; eb[b] = e; qb[b] = q; }
+        }
+    }
+    for (int b = 0; b < nb; b++) { vT[i0 + b] = v[b]; mT[i0 + b] = m[b]; }
+}
+
+INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const real *restrict x, const real *restrict v0,
+                               const real *restrict m0, const real *restrict gs, const real *restrict gvT,
+                               const real *restrict gmT, real *restrict gx, real *restrict gv0,
+                               real *restrict gm0, real *restrict buf, int64_t i0, int nb) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
+    const int di = p->decay_input, hard = p->hard, det = p->detach;
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1);
+    real vtmp[BLOCK], mtmp[BLOCK];
+    FN(clif_fwd_block)(p, x, v0, m0, NULL, vtmp, mtmp, buf, i0, nb);
+    real cv[BLOCK], cm[BLOCK], minit[BLOCK];
+    for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; minit[b] = m0 ? m0[i0 + b] : (real)0; }
+    const real rdet = det ? (real)0 : (real)1;
+    for (int64_t t = T - 1; t >= 0; t--) {
+        const real *hb = buf + (4 * t + 0) * BLOCK, *eb = buf + (4 * t + 2) * BLOCK;
+        const real *qb = buf + (4 * t + 3) * BLOCK;
+        const real *mpb = t > 0 ? buf + (4 * (t - 1) + 1) * BLOCK : minit;
+        const real *gst = gs + t * N + i0;
+        real *gxt = gx + t * N + i0;
+        for (int b = 0; b < nb; b++) {
+            real h = hb[b], e = eb[b], q = qb[b];
+            real mp = mpb[b];
+            real z = h - vth;
+            real s = z >= (real)0 ? (real)1 : (real)0;
+            real g = FN(sg)(z, kind, c0, c1);
+            real c = cv[b];
+            real gm = cm[b] - c * s * (q * ((real)1 - q));
+            real dsh = vr - h, dss = -vth;
+            real dRds = hard ? dsh : dss;
+            real gS = gst[b] + gm + rdet * (c * (dRds - q));
+            real dhh = (real)1 - s, dhs = (real)1;
+            real dRdh = hard ? dhh : dhs;
+            real gh = c * dRdh + gm * mp * (e * ((real)1 - e)) / tau + gS * g;
+            cm[b] = gm * e;
+            gxt[b] = di ? gh / tau : gh;
+            cv[b] = gh - gh / tau;
+        }
+    }
+    for (int b = 0; b < nb; b++) { gv0[i0 + b] = cv[b]; gm0[i0 + b] = cm[b]; }
+}
+
+HOT static void FN(clif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0, real *s,
+                                   real *vT, real *mT, int64_t blk0, int64_t blk1) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        FN(clif_fwd_block)(p, x, v0, m0, s, vT, mT, NULL, i0, nb);
+    }
+}
+
+HOT static void FN(clif_bwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
+                                   const real *gs, const real *gvT, const real *gmT, real *gx, real *gv0,
+                                   real *gm0, real *buf, int64_t blk0, int64_t blk1) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        switch (p->sg_kind) {
+        case SG_RECTANGLE: FN(clif_bwd_block)(p, SG_RECTANGLE, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
+        case SG_TRIANGLE: FN(clif_bwd_block)(p, SG_TRIANGLE, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
+        case SG_SIGMOID: FN(clif_bwd_block)(p, SG_SIGMOID, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
+        default: FN(clif_bwd_block)(p, SG_ATAN, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
+        }
+    }
+}
+
+int FN(snn_clif_forward)(const params_t *p, const real *x, const real *v0, const real *m0, real *s, real *vT,
+                         real *mT) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(clif_fwd_range)(p, x, v0, m0, s, vT, mT, b0, b1));
+    return 0;
+}
+
+int FN(snn_clif_backward)(const params_t *p, const real *x, const real *v0, const real *m0, const real *gs,
+                          const real *gvT, const real *gmT, real *gx, real *gv0, real *gm0) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    size_t bytes = (size_t)p->T * 4 * BLOCK * sizeof(real);
+    double dummy[1] = {0};
+    PARALLEL_BLOCKS_ACC(nblk, p->nthreads, bytes, 1, dummy,
+                        FN(clif_bwd_range)(p, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, (real *)scratch, b0, b1));
+    (void)dummy;
+    return 0;
+}

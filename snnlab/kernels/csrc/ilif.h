@@ -1,0 +1,173 @@
+/* ILIF (Sun et al., IJCAI 2025; shared/papers/ilif.md §1.3, snnlab/neurons/ilif.py).
+ *   A = kappa_i*(A_prev + X_prev*S_prev)
+ *   H = charge(V, X - clamp(A, min=0))
+ *   S = [H - V_th >= 0]
+ *   R = reset(H, S)                       (soft H - V_th*S, hard H*(1-S) + V_reset*S)
+ *   M = kappa_m*(M_prev + S*R)
+ *   V = R - S*sigmoid(M)
+ * Backward (cV = dL/dV[t], cM = dL/dM[t], cA = dL/dA[t+1] carried from t+1; q = sigmoid(M)):
+ *   gS  = gS_ext + cA*kappa_i*X;   gX_A = cA*kappa_i*S
+ *   gR  = cV;  gS -= cV*q (not detached);  gM = cM - cV*S*q(1-q)
+ *   dL/dM[t-1] = kappa_m*gM;  gS += kappa_m*gM*R;  gR += kappa_m*gM*S
+ *   gH  = gR*dR/dH + gS*g(H - V_th) (+ gR*dR/dS into gS unless detached)
+ *   gXin = gH (decay_input: gH/tau);  gX = gXin + gX_A;  dL/dV[t-1] = gH - gH/tau
+ *   dL/dA[t] = kappa_i*cA - gXin*clamp'(A)     (clamp' = 1 where A >= 0, torch.clamp(min=0))
+ * Kept for backward: X and the initial state; H, A, M, q are recomputed per block.
+ */
+
+INLINE void FN(ilif_fwd_block)(const params_t *p, const real *restrict x, const real *restrict v0,
+                               const real *restrict m0, const real *restrict a0, const real *restrict xp0,
+                               const real *restrict sp0, real *restrict s_out, real *restrict vT,
+                               real *restrict mT, real *restrict aT, real *restrict buf, int64_t i0, int nb) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
+    const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
+    const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard;
+    real v[BLOCK], m[BLOCK], a[BLOCK], xp[BLOCK], sp[BLOCK];
+    for (int b = 0; b < nb; b++) {
+        v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
+        m[b] = m0 ? m0[i0 + b] : (real)0;
+        a[b] = a0 ? a0[i0 + b] : (real)0;
+        xp[b] = xp0 ? xp0[i0 + b] : (real)0;
+        sp[b] = sp0 ? sp0[i0 + b] : (real)0;
+    }
+    for (int64_t t = 0; t < T; t++) {
+        const real *xt = x + t * N + i0;
+        real *st = s_out ? s_out + t * N + i0 : NULL;
+        real *hb = buf ? buf + (4 * t + 0) * BLOCK : NULL;
+        real *ab = buf ? buf + (4 * t + 1) * BLOCK : NULL;
+        real *mb = buf ? buf + (4 * t + 2) * BLOCK : NULL;
+        real *qb = buf ? buf + (4 * t + 3) * BLOCK : NULL;
+        for (int b = 0; b < nb; b++) {
+            real an = ki * (a[b] + xp[b] * sp[b]);
+            real xc = xt[b];
+            real h = FN(charge)(v[b], xc - (an > (real)0 ? an : (real)0), tau, vr, di, vr0);
+            real s = (h - vth >= (real)0) ? (real)1 : (real)0;
+            real r = FN(reset)(h, s, vth, vr, hard);
+            real mn = km * (m[b] + s * r);
+            real q = (real)1 / ((real)1 + EXPR(-mn));
+            v[b] = r - s * q;
+            m[b] = mn;
+            a[b] = an;
+            xp[b] = xc;
+            sp[b] = s;
+            if (st) st[b] = s;
+            if (hb) { hb[b] = h; ab[b] = an; mb[b] = mn; qb[b] = q; }
+        }
+    }
+    for (int b = 0; b < nb; b++) { vT[i0 + b] = v[b]; mT[i0 + b] = m[b]; aT[i0 + b] = a[b]; }
+}
+
+INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const real *restrict x, const real *restrict v0,
+                               const real *restrict m0, const real *restrict a0, const real *restrict xp0,
+                               const real *restrict sp0, const real *restrict gs, const real *restrict gvT,
+                               const real *restrict gmT, const real *restrict gaT, real *restrict gx,
+                               real *restrict gv0, real *restrict gm0, real *restrict ga0, real *restrict gxp0,
+                               real *restrict gsp0, real *restrict buf, int64_t i0, int nb) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
+    const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
+    const int di = p->decay_input, hard = p->hard, det = p->detach, tie = p->clamp_tie;
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1);
+    real vtmp[BLOCK], mtmp[BLOCK], atmp[BLOCK];
+    FN(ilif_fwd_block)(p, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, i0, nb);
+    real cv[BLOCK], cm[BLOCK], ca[BLOCK], zero[BLOCK];
+    for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; ca[b] = 0; zero[b] = 0; }
+    const real rdet = det ? (real)0 : (real)1;
+    const real tiev = tie == 0 ? (real)0 : (tie == 1 ? (real)1 : (real)0.5);
+    for (int64_t t = T - 1; t >= 0; t--) {
+        const real *hb = buf + (4 * t + 0) * BLOCK, *ab = buf + (4 * t + 1) * BLOCK;
+        const real *qb = buf + (4 * t + 3) * BLOCK;
+        const real *xt = x + t * N + i0, *gst = gs + t * N + i0;
+        const real *gat = t == T - 1 ? gaT + i0 : zero;
+        real *gxt = gx + t * N + i0;
+        for (int b = 0; b < nb; b++) {
+            real h = hb[b], an = ab[b], q = qb[b];
+            real z = h - vth;
+            real s = z >= (real)0 ? (real)1 : (real)0;
+            real g = FN(sg)(z, kind, c0, c1);
+            real r = FN(reset)(h, s, vth, vr, hard);
+            real c = cv[b], cA = ca[b];
+            real gS = gst[b] + cA * ki * xt[b];
+            real gXa = cA * ki * s;
+            real gR = c;
+            gS = gS - rdet * (c * q);
+            real gM = cm[b] - c * s * (q * ((real)1 - q));
+            real gMk = km * gM;
+            gS = gS + gMk * r;
+            gR = gR + gMk * s;
+            real ghh = gR * ((real)1 - s), ghs = gR;
+            real gh = hard ? ghh : ghs;
+            real dsh = vr - h, dss = -vth;
+            real dRds = hard ? dsh : dss;
+            gS = gS + rdet * (gR * dRds);
+            gh = gh + gS * g;
+            real gxin = di ? gh / tau : gh;
+            gxt[b] = gxin + gXa;
+            real mpos = an > (real)0 ? (real)1 : (real)0, mzero = an == (real)0 ? tiev : (real)0;
+            real gA = ki * cA - gxin * (mpos + mzero);
+            gA = gA + gat[b];
+            ca[b] = gA;
+            cm[b] = gMk;
+            cv[b] = gh - gh / tau;
+        }
+    }
+    for (int b = 0; b < nb; b++) {
+        real cA = ca[b];
+        gv0[i0 + b] = cv[b];
+        gm0[i0 + b] = cm[b];
+        ga0[i0 + b] = ki * cA;
+        gxp0[i0 + b] = ki * cA * (sp0 ? sp0[i0 + b] : (real)0);
+        gsp0[i0 + b] = ki * cA * (xp0 ? xp0[i0 + b] : (real)0);
+    }
+}
+
+HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
+                                   const real *a0, const real *xp0, const real *sp0, real *s, real *vT, real *mT,
+                                   real *aT, int64_t blk0, int64_t blk1) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        FN(ilif_fwd_block)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, NULL, i0, nb);
+    }
+}
+
+#define ILIF_BWD_ARGS x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, gx, gv0, gm0, ga0, gxp0, gsp0, buf, i0, nb
+HOT static void FN(ilif_bwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
+                                   const real *a0, const real *xp0, const real *sp0, const real *gs,
+                                   const real *gvT, const real *gmT, const real *gaT, real *gx, real *gv0,
+                                   real *gm0, real *ga0, real *gxp0, real *gsp0, real *buf, int64_t blk0,
+                                   int64_t blk1) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        switch (p->sg_kind) {
+        case SG_RECTANGLE: FN(ilif_bwd_block)(p, SG_RECTANGLE, ILIF_BWD_ARGS); break;
+        case SG_TRIANGLE: FN(ilif_bwd_block)(p, SG_TRIANGLE, ILIF_BWD_ARGS); break;
+        case SG_SIGMOID: FN(ilif_bwd_block)(p, SG_SIGMOID, ILIF_BWD_ARGS); break;
+        default: FN(ilif_bwd_block)(p, SG_ATAN, ILIF_BWD_ARGS); break;
+        }
+    }
+}
+#undef ILIF_BWD_ARGS
+
+int FN(snn_ilif_forward)(const params_t *p, const real *x, const real *v0, const real *m0, const real *a0,
+                         const real *xp0, const real *sp0, real *s, real *vT, real *mT, real *aT) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(ilif_fwd_range)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, b0, b1));
+    return 0;
+}
+
+int FN(snn_ilif_backward)(const params_t *p, const real *x, const real *v0, const real *m0, const real *a0,
+                          const real *xp0, const real *sp0, const real *gs, const real *gvT, const real *gmT,
+                          const real *gaT, real *gx, real *gv0, real *gm0, real *ga0, real *gxp0, real *gsp0) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    size_t bytes = (size_t)p->T * 4 * BLOCK * sizeof(real);
+    double dummy[1] = {0};
+    PARALLEL_BLOCKS_ACC(nblk, p->nthreads, bytes, 1, dummy,
+                        FN(ilif_bwd_range)(p, x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, gx, gv0, gm0, ga0,
+                                           gxp0, gsp0, (real *)scratch, b0, b1));
+    (void)dummy;
+    return 0;
+}

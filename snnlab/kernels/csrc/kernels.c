@@ -1,0 +1,78 @@
+/* snnlab CPU neuron kernels: the driver translation unit (parallel loops), one neuron template per build.
+ * Built by snnlab/kernels/build.py:  gcc -O3 -fno-fast-math -ffp-contract=off -fopenmp -shared -fPIC.
+ * Exported symbols: snn_<neuron>_forward_<f32|f64>, snn_<neuron>_backward_<f32|f64>, snn_abi_version.
+ */
+#include "common.h"
+
+int snn_abi_version(void) { return 1; }
+
+static int snn_threads(int requested, int64_t nblk) {
+    int nt = requested;
+#ifdef _OPENMP
+    if (nt <= 0) nt = omp_get_max_threads();
+#else
+    nt = 1;
+#endif
+    if (nt < 1) nt = 1;
+    if ((int64_t)nt > nblk) nt = (int)(nblk > 0 ? nblk : 1);
+    return nt;
+}
+
+/* Static partition of the blocks into nt contiguous chunks, one per thread. */
+#define PARALLEL_BLOCKS(nblk, nthr, CALL)                                                              \
+    do {                                                                                               \
+        int nt_ = snn_threads((nthr), (nblk));                                                         \
+        _Pragma("omp parallel for num_threads(nt_) schedule(static, 1)")                               \
+        for (int c_ = 0; c_ < nt_; c_++) {                                                             \
+            int64_t b0 = (int64_t)c_ * (nblk) / nt_, b1 = (int64_t)(c_ + 1) * (nblk) / nt_;            \
+            CALL;                                                                                      \
+        }                                                                                              \
+    } while (0)
+
+/* Same, with a scratch buffer of `bytes` per thread and `nacc` double accumulators per thread, summed in
+ * thread order into out_acc (deterministic for a given thread count). Returns -1 on allocation failure. */
+#define PARALLEL_BLOCKS_ACC(nblk, nthr, bytes, nacc, out_acc, CALL)                                    \
+    do {                                                                                               \
+        int nt_ = snn_threads((nthr), (nblk));                                                         \
+        double *accs_ = (double *)calloc((size_t)nt_ * (nacc), sizeof(double));                        \
+        if (!accs_) return -1;                                                                         \
+        int fail_ = 0;                                                                                 \
+        _Pragma("omp parallel for num_threads(nt_) schedule(static, 1) reduction(|: fail_)")           \
+        for (int c_ = 0; c_ < nt_; c_++) {                                                             \
+            int64_t b0 = (int64_t)c_ * (nblk) / nt_, b1 = (int64_t)(c_ + 1) * (nblk) / nt_;            \
+            void *scratch = malloc((bytes) > 0 ? (bytes) : 1);                                         \
+            double *acc = accs_ + (size_t)c_ * (nacc);                                                 \
+            if (!scratch) { fail_ |= 1; continue; }                                                    \
+            CALL;                                                                                      \
+            free(scratch);                                                                             \
+        }                                                                                              \
+        for (int c_ = 0; c_ < nt_; c_++)                                                               \
+            for (int a_ = 0; a_ < (nacc); a_++) (out_acc)[a_] += accs_[(size_t)c_ * (nacc) + a_];      \
+        free(accs_);                                                                                   \
+        if (fail_) return -1;                                                                          \
+    } while (0)
+
+/* One library per (neuron, dtype): compiled with -DSNN_DTYPE_F32|F64 and -DSNN_NEURON_LIF|CLIF|ILIF, so that a
+ * first use compiles only what it needs (a second or so each). */
+#if defined(SNN_DTYPE_F64)
+#define real double
+#define FN(name) name##_f64
+#define EXPR exp_f64
+#define ABS fabs
+#else
+#define real float
+#define FN(name) name##_f32
+#define EXPR exp_f32
+#define ABS fabsf
+#endif
+
+#include "step.h"
+#if defined(SNN_NEURON_LIF)
+#include "lif.h"
+#elif defined(SNN_NEURON_CLIF)
+#include "clif.h"
+#elif defined(SNN_NEURON_ILIF)
+#include "ilif.h"
+#else
+#error "define one of SNN_NEURON_LIF, SNN_NEURON_CLIF, SNN_NEURON_ILIF"
+#endif

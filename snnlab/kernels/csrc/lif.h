@@ -1,0 +1,154 @@
+/* LIF / PLIF / KLIF: charge, (KLIF: F = ReLU(k H)), fire, reset.  Included by kernels.c once per dtype with
+ * real = float | double, FN(x) = x##_f32 | x##_f64, EXPR = exp_f32 | exp_f64.
+ *
+ * Forward (snnlab.neurons.base, same operation order):
+ *   decay_input=False:  H = V - (V - V_reset)/tau + X        (V_reset taken as 0 when soft or 0)
+ *   decay_input=True:   H = V + (X - (V - V_reset))/tau
+ *   LIF/PLIF:  U = H;   KLIF:  U = ReLU(k*H)
+ *   S = [U - V_th >= 0];  soft V = U - V_th*S;  hard V = U*(1 - S) + V_reset*S;  KLIF scale_reset: V = V/k
+ *
+ * Backward through time (per element; gS = dL/dS[t] from above, cV = dL/dV[t] carried from step t+1):
+ *   g   = g(U - V_th)
+ *   KLIF scale_reset:  gk += -cV*V/k,  cV = cV/k
+ *   dV/dU = soft: 1 - V_th*g   hard: (1 - S) + (V_reset - U)*g   (detach_reset: the g terms are dropped)
+ *   gU  = gS*g + cV*dV/dU
+ *   KLIF: gH = gU*k*[kH > 0],  gk += gU*H*[kH > 0];  LIF: gH = gU
+ *   gX  = gH (decay_input: gH/tau);  dL/dV[t-1] = gH - gH/tau
+ *   dH/dtau = (V - V_reset)/tau^2 (decay_input=False),  -(X - (V - V_reset))/tau^2 (True)
+ * Only X and the initial state are kept for backward: H is recomputed block by block.
+ */
+
+/* ---- forward of one block [i0, i0+nb). Rows are written through (base, stride) pairs so that every store in
+ * the inner loop is unconditional (a stride-0 row is a scratch sink): S to s_base + t*ss, H to h_base + t*hs,
+ * V[t-1] to vp_base + t*vs. v holds the initial state on entry and V[T] on exit. ---- */
+INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const real *restrict x, real *restrict v,
+                              real *restrict s_base, int64_t ss, real *restrict h_base, int64_t hs,
+                              real *restrict vp_base, int64_t vs, int64_t i0, int nb) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
+    const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard, sr = klif && p->scale_reset;
+    for (int64_t t = 0; t < T; t++) {
+        const real *restrict xt = x + t * N + i0;
+        real *restrict st = s_base + t * ss;
+        real *restrict ht = h_base + t * hs;
+        real *restrict vpt = vp_base + t * vs;
+        for (int b = 0; b < nb; b++) {
+            real vprev = v[b];
+            real h = FN(charge)(vprev, xt[b], tau, vr, di, vr0);
+            real u = h;
+            if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
+            real s = (u - vth >= (real)0) ? (real)1 : (real)0;
+            real vn = FN(reset)(u, s, vth, vr, hard);
+            vn = sr ? vn / k : vn;
+            v[b] = vn;
+            st[b] = s;
+            ht[b] = h;
+            vpt[b] = vprev;
+        }
+    }
+}
+
+/* ---- backward of one block; acc[0] += sum gH*dH/dtau*tau^2, acc[1] += dL/dk ---- */
+INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind, const real *restrict x,
+                              const real *restrict v0, const real *restrict gs, const real *restrict gvT,
+                              real *restrict gx, real *restrict gv0, real *restrict buf, int64_t i0, int nb,
+                              double *acc) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
+    const int di = p->decay_input, hard = p->hard, det = p->detach, sr = klif && p->scale_reset;
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1);
+    real v[BLOCK], sink[BLOCK];
+    for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
+    real *hbuf = buf, *vpbuf = buf + T * BLOCK;
+    FN(lif_fwd_block)(p, klif, x, v, sink, 0, hbuf, BLOCK, vpbuf, BLOCK, i0, nb);
+    real cv[BLOCK], at[BLOCK], ak[BLOCK];
+    for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; at[b] = 0; ak[b] = 0; }
+    for (int64_t t = T - 1; t >= 0; t--) {
+        const real *restrict ht = hbuf + t * BLOCK, *restrict vpt = vpbuf + t * BLOCK;
+        const real *restrict xt = x + t * N + i0, *restrict gst = gs + t * N + i0;
+        real *restrict gxt = gx + t * N + i0;
+        for (int b = 0; b < nb; b++) {
+            real h = ht[b];
+            real u = h, ku = h;
+            if (klif) { ku = k * h; u = ku > (real)0 ? ku : (real)0; }
+            real z = u - vth;
+            real s = z >= (real)0 ? (real)1 : (real)0;
+            real g = FN(sg)(z, kind, c0, c1);
+            real c = cv[b];
+            if (klif) {
+                real vn = FN(reset)(u, s, vth, vr, hard) / k;
+                ak[b] += sr ? -c * vn / k : (real)0;
+                c = sr ? c / k : c;
+            }
+            real gd = det ? (real)0 : g;
+            real dvh = ((real)1 - s) + (vr - u) * gd, dvs = (real)1 - vth * gd;
+            real dvdu = hard ? dvh : dvs;
+            real gu = gst[b] * g + c * dvdu;
+            real gh = gu;
+            if (klif) {
+                real m = ku > (real)0 ? (real)1 : (real)0;
+                gh = gu * k * m;
+                ak[b] += gu * h * m;
+            }
+            gxt[b] = di ? gh / tau : gh;
+            real xv = xt[b], vd = vpt[b] - vr;
+            at[b] += di ? -gh * (xv - vd) : gh * vd;
+            cv[b] = gh - gh / tau;
+        }
+    }
+    double sa = 0, sk = 0;
+    for (int b = 0; b < nb; b++) { gv0[i0 + b] = cv[b]; sa += at[b]; sk += ak[b]; }
+    acc[0] += sa;
+    acc[1] += sk;
+}
+
+HOT static void FN(lif_fwd_range)(const params_t *p, int klif, const real *x, const real *v0, real *s, real *vT,
+                                  int64_t blk0, int64_t blk1) {
+    real v[BLOCK], sink_h[BLOCK], sink_v[BLOCK];
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (p->hard ? (real)p->vreset : (real)0);
+        if (klif) FN(lif_fwd_block)(p, 1, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb);
+        else FN(lif_fwd_block)(p, 0, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb);
+        for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
+    }
+}
+
+#define LIF_BWD(KL, KIND) FN(lif_bwd_block)(p, KL, KIND, x, v0, gs, gvT, gx, gv0, hbuf, i0, nb, acc)
+HOT static void FN(lif_bwd_range)(const params_t *p, int klif, const real *x, const real *v0, const real *gs,
+                                  const real *gvT, real *gx, real *gv0, real *hbuf, int64_t blk0, int64_t blk1,
+                                  double *acc) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        switch (p->sg_kind + 4 * (klif != 0)) {
+        case 0: LIF_BWD(0, SG_RECTANGLE); break;
+        case 1: LIF_BWD(0, SG_TRIANGLE); break;
+        case 2: LIF_BWD(0, SG_SIGMOID); break;
+        case 3: LIF_BWD(0, SG_ATAN); break;
+        case 4: LIF_BWD(1, SG_RECTANGLE); break;
+        case 5: LIF_BWD(1, SG_TRIANGLE); break;
+        case 6: LIF_BWD(1, SG_SIGMOID); break;
+        default: LIF_BWD(1, SG_ATAN); break;
+        }
+    }
+}
+#undef LIF_BWD
+
+/* exported entry points: klif = 0 (LIF, PLIF) or 1 (KLIF) */
+int FN(snn_lif_forward)(const params_t *p, int klif, const real *x, const real *v0, real *s, real *vT) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(lif_fwd_range)(p, klif, x, v0, s, vT, b0, b1));
+    return 0;
+}
+
+int FN(snn_lif_backward)(const params_t *p, int klif, const real *x, const real *v0, const real *gs,
+                         const real *gvT, real *gx, real *gv0, double *out_acc) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    size_t bytes = (size_t)p->T * 2 * BLOCK * sizeof(real);
+    PARALLEL_BLOCKS_ACC(nblk, p->nthreads, bytes, 2, out_acc,
+                        FN(lif_bwd_range)(p, klif, x, v0, gs, gvT, gx, gv0, (real *)scratch, b0, b1, acc));
+    return 0;
+}

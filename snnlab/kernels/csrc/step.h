@@ -1,0 +1,47 @@
+/* Per-dtype helpers shared by every neuron template: the LIF charge, the reset, the surrogate g(z).
+ * Included by kernels.c with real = float | double, FN(x) = x##_f32 | x##_f64, EXPR, ABS defined.
+ *
+ * charge (snnlab.neurons.base.charge, same operation order):
+ *   decay_input=False:  H = V - (V - V_reset)/tau + X   (V - V/tau + X when V_reset is None or 0)
+ *   decay_input=True:   H = V + (X - (V - V_reset))/tau (V + (X - V)/tau when V_reset is None or 0)
+ * reset (snnlab.neurons.base.reset_potential): soft V = U - V_th*S, hard V = U*(1 - S) + V_reset*S
+ * surrogate (snnlab.surrogate, scale = area):
+ *   rectangle (|z| <= w/2)*(scale/w); triangle (2 scale/w)*max(0, 1 - |z|*(2/w));
+ *   sigmoid a*scale*s(1-s), s = sigmoid(a z), a = 4/w; atan (scale*a/2)/(1 + (pi/2*a*z)^2), a = 2/w
+ */
+INLINE real FN(charge)(real v, real x, const real tau, const real vr, const int di, const int vr0) {
+    real vv = vr0 ? v : v - vr;         /* V - V_reset (the reference skips the subtraction when V_reset = 0) */
+    real d = di ? x - vv : vv;
+    real q = d / tau;
+    return di ? v + q : (v - q) + x;
+}
+
+INLINE real FN(reset)(real u, real s, const real vth, const real vr, const int hard) {
+    return hard ? u * ((real)1 - s) + vr * s : u - vth * s;
+}
+
+/* surrogate derivative g(z) with constants c0, c1 from FN(sg_consts) */
+INLINE real FN(sg)(real z, const int kind, const real c0, const real c1) {
+    if (kind == SG_RECTANGLE) return (ABS(z) <= c0 ? (real)1 : (real)0) * c1;
+    if (kind == SG_TRIANGLE) {
+        real u = (real)1 - ABS(z) * c1;
+        return c0 * (u > (real)0 ? u : (real)0);
+    }
+    if (kind == SG_SIGMOID) {
+        real s = (real)1 / ((real)1 + EXPR(-(c1 * z)));
+        return c0 * s * ((real)1 - s);
+    }
+    real w = c1 * z;
+    return c0 / ((real)1 + w * w);
+}
+
+static void FN(sg_consts)(const params_t *p, real *c0, real *c1) {
+    double w = p->sg_width, sc = p->sg_scale;
+    switch (p->sg_kind) {
+    case SG_RECTANGLE: *c0 = (real)(0.5 * w); *c1 = (real)(sc / w); break;
+    case SG_TRIANGLE: *c0 = (real)(sc * 2.0 / w); *c1 = (real)(2.0 / w); break;
+    case SG_SIGMOID: { double a = 4.0 / w; *c0 = (real)(sc * a); *c1 = (real)a; break; }
+    default: { double a = 2.0 / w; *c0 = (real)(sc * a / 2.0); *c1 = (real)(0.5 * M_PI * a); break; }
+    }
+}
+
