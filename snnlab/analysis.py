@@ -13,7 +13,8 @@ Contents
 * temporal factor measured with autograd on a neuron .... :func:`measure_temporal_factor`, :func:`run_neuron`
 * the ILIF γ-dilemma table (ilif.md §2.3) ............... :func:`ilif_gamma_table`
 * exact adjoint recursion of CLIF/LIF (clif.md §2.4) .... :func:`adjoint_recursion`, :func:`lag_decomposition`,
-  :func:`lag_profile`, :func:`temporal_share`, :func:`adjoint_autograd`, :func:`reference_forward`
+  :func:`lag_profile`, :func:`temporal_share`, :func:`adjoint_autograd`, :func:`reference_forward`,
+  :func:`decompose` (all of it in one call)
 * gradient reaching step 1 from a loss at step T ........ :func:`gradient_to_first_step`,
   :func:`first_step_gradient_autograd`
 * KLIF effective surrogate (klif.md §1.5, §2.2–§2.3) .... :func:`klif_effective_surrogate`,
@@ -33,7 +34,7 @@ from snnlab import surrogate as _surrogate
 __all__ = [
     "window_occupancy", "lif_temporal_factor", "clif_factors", "ilif_temporal_factor", "mean_abs",
     "run_neuron", "measure_temporal_factor", "ilif_gamma_table",
-    "reference_forward", "adjoint_recursion", "lag_decomposition", "lag_profile", "temporal_share",
+    "reference_forward", "adjoint_recursion", "lag_decomposition", "lag_profile", "temporal_share", "decompose",
     "adjoint_autograd", "gradient_to_first_step", "first_step_gradient_autograd",
     "klif_effective_surrogate", "klif_closed_forms", "klif_surrogate_autograd", "curve_features",
     "FWHM_SIGMOID", "autocorrelation",
@@ -439,18 +440,20 @@ def lag_decomposition(H: torch.Tensor, S: torch.Tensor, dS_ext: torch.Tensor, M:
     return res["dH"]
 
 
-def lag_profile(C: torch.Tensor, reduce: str = "abs") -> torch.Tensor:
+def lag_profile(C: torch.Tensor, reduce: str = "abs", normalize: bool = False) -> torch.Tensor:
     """Gradient per lag from :func:`lag_decomposition`: ``out[k] = Σ_t Σ_neurons f(C[t, t+k])`` for k = 0..T−1.
 
-    ``reduce="abs"`` sums ``|C|`` (the notebook's "temporal share per lag" after normalising by the total),
-    ``"signed"`` sums C itself, ``"sq"`` sums C² (squared norm per lag).
+    ``reduce="abs"`` sums ``|C|``, ``"signed"`` sums C itself, ``"sq"`` sums C² (squared norm per lag).
+    ``normalize=True`` divides by the sum over lags: with ``"abs"`` this is the share of the gradient carried
+    at each lag (lag 0 = spatial), the CLIF notebook's "temporal share per lag".
     """
     C = _tensor(C, "C")
     T = C.shape[0]
     f = {"abs": torch.abs, "signed": lambda v: v, "sq": torch.square}.get(reduce)
     if f is None:
         raise ValueError(f"reduce={reduce!r} must be 'abs', 'signed' or 'sq'")
-    return torch.stack([sum(f(C[t, t + k]).sum() for t in range(T - k)) for k in range(T)])
+    out = torch.stack([sum(f(C[t, t + k]).sum() for t in range(T - k)) for k in range(T)])
+    return out / out.sum() if normalize else out
 
 
 def temporal_share(result: Mapping[str, torch.Tensor], dim=None) -> torch.Tensor:
@@ -461,6 +464,28 @@ def temporal_share(result: Mapping[str, torch.Tensor], dim=None) -> torch.Tensor
     num = torch.linalg.vector_norm(temporal, dim=dims) if dims else temporal.abs()
     den = torch.linalg.vector_norm(dH, dim=dims) if dims else dH.abs()
     return torch.where(den > 0, num / den, torch.full_like(den, float("nan")))
+
+
+def decompose(x: torch.Tensor, dS_ext: torch.Tensor, *, neuron: str = "clif", tau=2.0, v_threshold: float = 1.0,
+              surrogate="rectangle", width: float | None = 1.0, check: bool = False) -> dict[str, Any]:
+    """One call for the CLIF temporal-gradient notebook: forward one LIF/CLIF layer on the input current
+    ``x [T, ...]`` (:func:`reference_forward`), run the exact recursion with the spike gradient ``dS_ext``, and split
+    δH by source step (:func:`lag_decomposition`). Returns the forward records ``H, S, M``, the recursion's dict
+    under ``"adjoint"``, ``C``, ``lag_share`` (:func:`lag_profile` with ``normalize=True``) and
+    ``temporal_share`` per step. ``check=True`` also runs :func:`adjoint_autograd` and stores the largest
+    difference of δH under ``"autograd_max_abs_diff"``.
+    """
+    kw = dict(neuron=neuron, tau=tau, v_threshold=v_threshold, surrogate=surrogate, width=width)
+    f = reference_forward(_tensor(x, "x").detach(), **kw)
+    M = f["M"] if _check_kind(neuron) == "clif" else None
+    adj = adjoint_recursion(f["H"], f["S"], dS_ext, M, **kw)
+    C = lag_decomposition(f["H"], f["S"], dS_ext, M, **kw)
+    out: dict[str, Any] = dict(H=f["H"].detach(), S=f["S"].detach(), M=f["M"].detach(), adjoint=adj, C=C,
+                               lag_share=lag_profile(C, normalize=True), temporal_share=temporal_share(adj))
+    if check:
+        ag = adjoint_autograd(x, dS_ext, **kw)
+        out["autograd_max_abs_diff"] = float((ag["dH"] - adj["dH"]).abs().max())
+    return out
 
 
 def adjoint_autograd(x: torch.Tensor, dS_ext: torch.Tensor, *, neuron="clif", tau=2.0, v_threshold: float = 1.0,

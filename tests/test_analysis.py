@@ -171,6 +171,9 @@ def test_lag_decomposition_and_first_step_gradient(kind):
     ones[-1] = 1.0
     assert torch.allclose(g1, analysis.lag_decomposition(f["H"], f["S"], ones, M, neuron=kind)[0, T - 1])
     assert torch.allclose(g1, analysis.first_step_gradient_autograd(build(kind), x), atol=1e-12)
+    d = analysis.decompose(x, dS, neuron=kind, check=True)
+    assert d["autograd_max_abs_diff"] < 1e-12 and torch.allclose(d["C"], C)
+    assert float(d["lag_share"].sum()) == pytest.approx(1.0) and torch.allclose(d["lag_share"], prof / prof.sum())
     share = analysis.temporal_share(rec)
     assert share.shape == (T,) and float(share[-1]) == pytest.approx(0.0)   # no temporal part at the last step
 
