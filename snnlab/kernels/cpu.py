@@ -32,7 +32,7 @@ class Params(ctypes.Structure):
     _fields_ = [
         ("tau", ctypes.c_double), ("vth", ctypes.c_double), ("vreset", ctypes.c_double), ("k", ctypes.c_double),
         ("kappa_i", ctypes.c_double), ("kappa_m", ctypes.c_double), ("sg_width", ctypes.c_double),
-        ("sg_scale", ctypes.c_double), ("T", ctypes.c_int64), ("N", ctypes.c_int64), ("hard", ctypes.c_int32),
+        ("sg_scale", ctypes.c_double), ("vth_k", ctypes.c_double), ("T", ctypes.c_int64), ("N", ctypes.c_int64), ("hard", ctypes.c_int32),
         ("vr_zero", ctypes.c_int32), ("decay_input", ctypes.c_int32), ("detach", ctypes.c_int32),
         ("sg_kind", ctypes.c_int32), ("scale_reset", ctypes.c_int32), ("nthreads", ctypes.c_int32),
         ("clamp_tie", ctypes.c_int32),
@@ -58,11 +58,11 @@ def clamp_tie() -> int:
 
 def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Optional[float], decay_input: bool,
                 detach_reset: bool, surrogate, k: float = 1.0, scale_reset: bool = False, kappa_i: float = 0.0,
-                kappa_m: float = 0.0) -> Params:
+                kappa_m: float = 0.0, vth_k: float = 0.0) -> Params:
     return Params(
         tau=float(tau), vth=float(v_threshold), vreset=0.0 if v_reset is None else float(v_reset), k=float(k),
         kappa_i=float(kappa_i), kappa_m=float(kappa_m), sg_width=float(surrogate.width),
-        sg_scale=float(getattr(surrogate, "scale", 1.0)), T=T, N=N, hard=int(v_reset is not None),
+        sg_scale=float(getattr(surrogate, "scale", 1.0)), vth_k=float(vth_k), T=T, N=N, hard=int(v_reset is not None),
         vr_zero=int(v_reset is None or float(v_reset) == 0.0), decay_input=int(bool(decay_input)),
         detach=int(bool(detach_reset)), sg_kind=SURROGATE_KIND[surrogate.name], scale_reset=int(bool(scale_reset)),
         nthreads=torch.get_num_threads(), clamp_tie=clamp_tie())
@@ -207,7 +207,8 @@ def run(neuron, x: torch.Tensor, state: dict):
     if kind in ("lif", "plif", "klif"):
         klif = int(kind == "klif")
         k_t = neuron.k if klif else None
-        p = make_params(**common, k=float(k_t.detach()) if klif else 1.0,
+        vth_k = float(neuron.v_threshold / k_t.detach()) if klif else 0.0  # same rounding as the reference
+        p = make_params(**common, k=float(k_t.detach()) if klif else 1.0, vth_k=vth_k,
                         scale_reset=bool(getattr(neuron, "scale_reset", False)) if klif else False)
         v0 = _flat_state(st["V"], shape, dtype)
         s, vT = _LIFFunction.apply(x2, v0, tau_t, k_t, p, klif)

@@ -30,6 +30,7 @@ typedef struct {
     double kappa_m;     /* ILIF membrane-inhibition coefficient */
     double sg_width;    /* surrogate width gamma */
     double sg_scale;    /* surrogate area */
+    double vth_k;       /* KLIF scale_reset: V_th/k as the reference computes it (float32 when k is) */
     int64_t T;          /* time steps */
     int64_t N;          /* elements per step */
     int32_t hard;       /* 1: hard reset V = H(1-S) + V_reset S; 0: soft V = H - V_th S */

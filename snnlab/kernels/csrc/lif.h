@@ -5,12 +5,14 @@
  *   decay_input=False:  H = V - (V - V_reset)/tau + X        (V_reset taken as 0 when soft or 0)
  *   decay_input=True:   H = V + (X - (V - V_reset))/tau
  *   LIF/PLIF:  U = H;   KLIF:  U = ReLU(k*H)
- *   S = [U - V_th >= 0];  soft V = U - V_th*S;  hard V = U*(1 - S) + V_reset*S;  KLIF scale_reset: V = V/k
+ *   S = [U - V_th >= 0];  soft V = U - V_th*S;  hard V = U*(1 - S) + V_reset*S
+ *   KLIF scale_reset (snnlab.neurons.klif): soft V = U/k - (V_th/k)*S;  hard V = (U/k)*(1 - S) + V_reset*S
  *
  * Backward through time (per element; gS = dL/dS[t] from above, cV = dL/dV[t] carried from step t+1):
  *   g   = g(U - V_th)
- *   KLIF scale_reset:  gk += -cV*V/k,  cV = cV/k
  *   dV/dU = soft: 1 - V_th*g   hard: (1 - S) + (V_reset - U)*g   (detach_reset: the g terms are dropped)
+ *   KLIF scale_reset: dV/dU = soft 1/k - (V_th/k)*g, hard (1 - S)/k + (V_reset - U/k)*g;
+ *                     gk += cV*(-U + V_th*S)/k^2 (soft), cV*(-U*(1 - S))/k^2 (hard)
  *   gU  = gS*g + cV*dV/dU
  *   KLIF: gH = gU*k*[kH > 0],  gk += gU*H*[kH > 0];  LIF: gH = gU
  *   gX  = gH (decay_input: gH/tau);  dL/dV[t-1] = gH - gH/tau
@@ -26,6 +28,7 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const real *res
                               real *restrict vp_base, int64_t vs, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
+    const real vthk = (real)p->vth_k;
     const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard, sr = klif && p->scale_reset;
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
@@ -38,8 +41,9 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const real *res
             real u = h;
             if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
             real s = (u - vth >= (real)0) ? (real)1 : (real)0;
-            real vn = FN(reset)(u, s, vth, vr, hard);
-            vn = sr ? vn / k : vn;
+            real uk = u / k;
+            real us = sr ? uk : u, vths = sr ? vthk : vth;
+            real vn = FN(reset)(us, s, vths, vr, hard);
             v[b] = vn;
             st[b] = s;
             ht[b] = h;
@@ -56,6 +60,7 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
     const int di = p->decay_input, hard = p->hard, det = p->detach, sr = klif && p->scale_reset;
+    const real vthk = (real)p->vth_k;
     real c0, c1;
     FN(sg_consts)(p, &c0, &c1);
     real v[BLOCK], sink[BLOCK];
@@ -76,13 +81,17 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
             real s = z >= (real)0 ? (real)1 : (real)0;
             real g = FN(sg)(z, kind, c0, c1);
             real c = cv[b];
-            if (klif) {
-                real vn = FN(reset)(u, s, vth, vr, hard) / k;
-                ak[b] += sr ? -c * vn / k : (real)0;
-                c = sr ? c / k : c;
-            }
             real gd = det ? (real)0 : g;
             real dvh = ((real)1 - s) + (vr - u) * gd, dvs = (real)1 - vth * gd;
+            if (klif) {
+                real ik = (real)1 / k;
+                real dvh_s = ((real)1 - s) * ik + (vr - u * ik) * gd, dvs_s = ik - vthk * gd;
+                real akh = -u * ((real)1 - s) * ik * ik, aks = (-u + vth * s) * ik * ik;
+                real akr = hard ? akh : aks;
+                dvh = sr ? dvh_s : dvh;
+                dvs = sr ? dvs_s : dvs;
+                ak[b] += sr ? c * akr : (real)0;
+            }
             real dvdu = hard ? dvh : dvs;
             real gu = gst[b] * g + c * dvdu;
             real gh = gu;
