@@ -18,7 +18,8 @@ from typing import Any
 
 __all__ = [
     "CLIF_TABLE1", "CLIF_TABLE2", "CLIF_TABLE3", "CLIF_TABLE4", "CLIF_TABLE5", "CLIF_TABLE6", "CLIF_TABLE7",
-    "CLIF_TABLE7_COLUMNS", "CLIF_TABLE8", "CLIF_TABLE8_RESETS", "CLIF_FIRING_RATES", "CLIF_FIRING_RATE_MEANS", "CLIF_TIMESTEPS",
+    "CLIF_TABLE7_COLUMNS", "CLIF_TABLE8", "CLIF_TABLE8_RESETS", "CLIF_FIRING_RATES", "CLIF_FIRING_RATE_MEANS",
+    "CLIF_TIMESTEPS",
     "CLIF_FIG3_KNOWN", "CLIF_LIF_BASELINES",
     "KLIF_REPORTED", "KLIF_PLIF_REFERENCE", "KLIF_PSN_REEVALUATION", "KLIF_CLOSED_FORM_TABLE", "KLIF_WORKED_TRACE",
     "ILIF_TEMPORAL_FACTOR_TABLE", "ILIF_FORWARD_FIRING_RATES",
@@ -335,7 +336,8 @@ KLIF_CLOSED_FORM_TABLE: list[dict[str, float]] = [
 ]
 
 # klif.md §1.2: the spec's worked forward trace [DERIVED] (one neuron, τ=2, decay_input=True, V_th=1, k=1.5,
-# V[0] = V_reset = 0), values for t = 1…5 rounded to 4 decimals as printed in the spec. The spec's numbers, not the paper's.
+# V[0] = V_reset = 0), values for t = 1…5 rounded to 4 decimals as printed in the spec. The spec's numbers, not the
+# paper's.
 KLIF_WORKED_TRACE: dict[str, Any] = dict(
     k=1.5, tau=2.0, v_threshold=1.0, decay_input=True, X=[1.0, 0.6, 1.8, -0.4, 1.2],
     variants=[

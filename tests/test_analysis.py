@@ -10,8 +10,6 @@ import torch
 from snnlab import analysis, paper_data
 from snnlab.neurons import build
 
-torch.set_default_dtype(torch.float32)
-
 
 def sig(x):
     return 1.0 / (1.0 + math.exp(-x))

@@ -230,3 +230,13 @@ def test_measure_on_an_snnlab_model_with_real_neurons():
     ann = models.build("small_conv", neuron="relu", in_channels=1, channels=(4, 8), input_size=8).eval()
     r = energy.measure_ann(ann, img.unsqueeze(0))
     assert r.totals["macs"] == 4 * 64 * 9 + 8 * 16 * 36 + 32 * 10
+
+
+def test_paper_data_tables_load_as_dataframes():
+    t6 = paper_data.table("clif_table6")
+    assert len(t6) == 13 and list(t6.neuron[:3]) == ["ReLU", "CLIF", "LIF"]     # Table 6 prints CLIF before LIF
+    t3 = paper_data.table("clif_table3_gesture")
+    assert t3.shape == (6, 5) and t3.loc[16, 1.5] == 97.92
+    assert len(paper_data.table("clif_firing_rates")) == 2 * (17 + 17 + 10 + 8 + 8)
+    with pytest.raises(KeyError, match="clif_table7"):
+        paper_data.table("table7")
