@@ -281,6 +281,14 @@ class Neuron(nn.Module):
         """The multi-step reference loop on ``x`` from ``state`` (does not touch the stored state)."""
         return run_steps(self.step_fn, x, state, record_keys, **self.step_params())
 
+    def __getstate__(self):
+        # pickle / deepcopy: keep the carried state but without its autograd graph (non-leaf tensors cannot be
+        # deep-copied)
+        d = self.__dict__.copy()
+        if d.get("_state") is not None:
+            d["_state"] = {k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in d["_state"].items()}
+        return d
+
     def extra_repr(self) -> str:
         parts = []
         for key, value in self.describe().items():

@@ -46,16 +46,17 @@ def test_shapes_record_and_public_attributes(name):
     repr(n)
 
 
+@pytest.mark.parametrize("backend", ["reference", "auto"])  # "auto" also crosses reference and fast-path calls
 @pytest.mark.parametrize("name", AVAILABLE)
-def test_single_steps_equal_one_multistep_call_forward_and_backward(name):
+def test_single_steps_equal_one_multistep_call_forward_and_backward(name, backend):
     x = _x(T=6, shape=(4,), seed=1)
-    w = torch.randn(6, 4, dtype=torch.float64)
-    n1 = _make(name, surrogate="sigmoid")
+    w = torch.randn(6, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    n1 = _make(name, surrogate="sigmoid", backend="reference")
     xa = x.clone().requires_grad_(True)
     sa, reca = n1(xa, record=True)
     (sa * w).sum().backward()
 
-    n2 = _make(name, surrogate="sigmoid")
+    n2 = _make(name, surrogate="sigmoid", backend=backend)
     n2.load_state_dict(n1.state_dict())
     xb = x.clone().requires_grad_(True)
     outs = []
@@ -146,12 +147,29 @@ def test_unknown_neuron_name_raises_listing_names():
 @pytest.mark.parametrize("name", AVAILABLE)
 def test_module_is_deepcopyable_and_picklable(name):
     n = _make(name)
-    n(_x(T=2, shape=(2,)))
-    n.reset()
-    m = copy.deepcopy(n)
-    x = _x(T=3, shape=(2,))
-    torch.testing.assert_close(n(x), m(x))
-    pickle.loads(pickle.dumps(m))
+    n(_x(T=2, shape=(2,)).requires_grad_(True))  # carried state now has a graph
+    m = copy.deepcopy(n)  # works: the copy carries the state detached
+    p = pickle.loads(pickle.dumps(n))
+    x = _x(T=3, shape=(2,), seed=5)
+    ref = n(x, record=True)[1]["V"]
+    torch.testing.assert_close(m(x, record=True)[1]["V"], ref)
+    torch.testing.assert_close(p(x, record=True)[1]["V"], ref)
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+def test_bad_parameters_raise_naming_them(name):
+    kw = {"T": 4} if name == "glif" else {}
+    with pytest.raises(ValueError, match="v_threshold"):
+        build(name, v_threshold=-1.0, **kw)
+    with pytest.raises((TypeError, ValueError), match="detach_reset"):
+        build(name, detach_reset="yes", **kw)
+    if name != "glif":
+        with pytest.raises(ValueError, match="reset must be 'soft'"):
+            build(name, reset="zero")
+        with pytest.raises(ValueError, match="conflicts with reset='soft'"):
+            build(name, reset="soft", v_reset=0.0)
+        assert build(name, reset="hard").v_reset == 0.0
+        assert build(name, v_reset=0.25).v_reset == 0.25  # a v_reset alone means a hard reset (SpikingJelly)
 
 
 def test_fast_path_hook_is_called_and_can_take_over(monkeypatch):
