@@ -50,8 +50,9 @@ def clamp_tie() -> int:
     """
     global _CLAMP_TIE
     if _CLAMP_TIE is None:
-        a = torch.zeros((), dtype=torch.float64, requires_grad=True)
-        (g,) = torch.autograd.grad(torch.clamp(a, min=0.0), a)
+        with torch.enable_grad():  # the first kernel call may come from inside torch.no_grad() (evaluation)
+            a = torch.zeros((), dtype=torch.float64, requires_grad=True)
+            (g,) = torch.autograd.grad(torch.clamp(a, min=0.0), a)
         _CLAMP_TIE = 0 if float(g) == 0.0 else (1 if float(g) == 1.0 else 2)
     return _CLAMP_TIE
 
