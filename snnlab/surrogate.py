@@ -15,6 +15,8 @@ name            g(z) (scale = 1)                                            prim
 ==============  ==========================================================  ===============================
 
 For the smooth shapes γ is the *equivalent width* ``γ = 1/g(0)`` (a rectangle with the same peak and area).
+The primitive's derivative equals g everywhere except exactly on the kinks of the piecewise shapes (the rectangle's
+edges ``|z| = γ/2``, where g uses ``≤`` and autograd of ``clamp`` gives 0).
 
 Conversion to the ``alpha`` of the papers' code (``from_alpha(name, alpha)``):
 
