@@ -157,3 +157,19 @@ def test_missing_compiler(monkeypatch):
     with pytest.warns(RuntimeWarning, match="no C compiler"):
         out = neurons.build("lif")(x)
     assert torch.equal(out, neurons.build("lif", backend="reference")(x))
+
+
+@pytest.mark.parametrize("kind", ["lif", "plif", "klif", "clif", "ilif"])
+def test_many_blocks_and_threads(kind):
+    """N spanning several 256-element blocks per thread (and a ragged last block), 2 OpenMP threads."""
+    torch.manual_seed(5)
+    x = (torch.randn(5, 3, 700) + 0.8).requires_grad_()
+    w = torch.randn(5, 3, 700)
+    ref, fast = _pair(kind, dict(surrogate="sigmoid"), torch.float32)
+    grads = []
+    for mod in (ref, fast):
+        s = mod(x)
+        (g,) = torch.autograd.grad((s * w).sum() + mod.get_state()["V"].sum(), x)
+        grads.append((s, g))
+    assert torch.equal(grads[0][0], grads[1][0])
+    _close(grads[0][1], grads[1][1], torch.float32, "dL/dx")

@@ -41,7 +41,7 @@ INLINE void FN(clif_fwd_block)(const params_t *p, const real *restrict x, const 
             if (hb) { hb[b] = h; mb[b] = mn; eb[b] = e; qb[b] = q; }
         }
     }
-    for (int b = 0; b < nb; b++) { vT[i0 + b] = v[b]; mT[i0 + b] = m[b]; }
+    for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; } /* vT, mT: already offset to the block */
 }
 
 INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const real *restrict x, const real *restrict v0,
@@ -91,7 +91,7 @@ HOT static void FN(clif_fwd_range)(const params_t *p, const real *x, const real 
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        FN(clif_fwd_block)(p, x, v0, m0, s, vT, mT, NULL, i0, nb);
+        FN(clif_fwd_block)(p, x, v0, m0, s, vT + i0, mT + i0, NULL, i0, nb);
     }
 }
 

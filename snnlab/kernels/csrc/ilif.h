@@ -55,7 +55,7 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const real *restrict x, const 
             if (hb) { hb[b] = h; ab[b] = an; mb[b] = mn; qb[b] = q; }
         }
     }
-    for (int b = 0; b < nb; b++) { vT[i0 + b] = v[b]; mT[i0 + b] = m[b]; aT[i0 + b] = a[b]; }
+    for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; aT[b] = a[b]; } /* already offset to the block */
 }
 
 INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const real *restrict x, const real *restrict v0,
@@ -129,7 +129,7 @@ HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real 
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        FN(ilif_fwd_block)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, NULL, i0, nb);
+        FN(ilif_fwd_block)(p, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, i0, nb);
     }
 }
 

@@ -1,0 +1,279 @@
+"""Forward+backward speed and memory of the multi-step neurons: snnlab fused kernels vs reference loop vs
+SpikingJelly 2.0, and each timing as a multiple of this machine's memory-bandwidth bound.
+
+    python benchmarks/neurons.py                      # T in {4, 8}, N in {65536, 1048576}, 5 repeats
+    python benchmarks/neurons.py --T 8 --N 1048576 --repeats 7 --neurons lif clif
+
+For every neuron (lif, plif, klif, clif, ilif) and size it times one forward+backward of a ``[T, N]`` float32 input
+(a fresh state each time; the backward gets a random ``dL/dS``):
+
+* ``snnlab``: ``backend="auto"`` (on CPU: the C kernels of ``snnlab/kernels/csrc``);
+* ``reference``: snnlab's plain multi-step torch loop (``backend="reference"``, autograd through every op);
+* ``spikingjelly``: SpikingJelly 2.0 ``LIFNode`` / ``KLIFNode`` / ``ComplementaryLIFNode`` with ``step_mode="m"``
+  and the same settings (its CPU path is chosen by SpikingJelly itself; 2.0 has no CPU backend switch). PLIF and
+  ILIF have no SpikingJelly equivalent here (SpikingJelly's ``ILIFNode`` is a different, integer neuron).
+
+Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up; the bandwidth bound
+``bytes_min / copy_bandwidth`` with ``bytes_min = 20 B`` per element and step (forward reads X and writes S;
+backward reads dL/dS and X, or an equally large saved tensor, and writes dL/dX; float32) and the ratio
+median/bound; ``saved_B_per_elem``: bytes of the distinct tensors autograd keeps for backward (counted with
+``torch.autograd.graph.saved_tensors_hooks`` during the forward, the input included when it is kept) divided by
+T·N; ``peak_B_per_elem``: the process's peak resident memory above its level before the call (``VmHWM`` after
+``clear_refs``, with glibc's mmap threshold pinned so that large tensors are returned to the OS when freed), per
+T·N element, for forward + backward together. A value that cannot be measured is written as null with the reason
+in ``notes`` (never clamped). Timings on a shared machine are noisy: the medians are the figures to read.
+
+Writes ``benchmarks/results/neurons-<host>.json`` (``--out`` to change) and prints a table.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import platform
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from snnlab import neurons  # noqa: E402
+
+BYTES_MIN_PER_ELEM = 20  # float32: fwd read X + write S, bwd read dS + read X (or saved H) + write dX
+
+
+# ------------------------------------------------------------------------------------------- memory helpers
+def _pin_malloc() -> bool:
+    """Make glibc return large blocks to the OS on free (fixed mmap threshold), so peak RSS tracks tensors."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        M_MMAP_THRESHOLD = -3
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, 64 << 10))
+    except OSError:
+        return False
+
+
+def _status_kb(field: str):
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def copy_bandwidth(nbytes: int = 256 << 20, repeats: int = 7) -> float:
+    """Memory copy bandwidth in bytes/s: ``dst.copy_(src)`` moves 2·nbytes (read + write), median of repeats."""
+    src = torch.rand(nbytes // 4)
+    dst = torch.empty_like(src)
+    dst.copy_(src)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        dst.copy_(src)
+        times.append(time.perf_counter() - t0)
+    return 2 * nbytes / statistics.median(times)
+
+
+# ------------------------------------------------------------------------------------------- subjects
+def snnlab_module(kind: str, backend: str):
+    settings = {
+        "lif": dict(surrogate="sigmoid", width=1.0),
+        "plif": dict(surrogate="sigmoid", width=1.0),
+        "klif": dict(),  # SpikingJelly KLIFNode defaults: tau 2, decay_input, hard reset 0, Sigmoid(4)
+        "clif": dict(surrogate="rectangle", width=1.0),
+        "ilif": dict(surrogate="sigmoid", width=1.0),
+    }[kind]
+    return neurons.build(kind, backend=backend, **settings)
+
+
+def sj_module(kind: str):
+    from spikingjelly.activation_based import neuron, surrogate
+
+    if kind == "lif":
+        return neuron.LIFNode(tau=2.0, decay_input=False, v_reset=None, surrogate_function=surrogate.Sigmoid(alpha=4.0),
+                              step_mode="m")
+    if kind == "klif":
+        return neuron.KLIFNode(step_mode="m")
+    if kind == "clif":
+        return neuron.ComplementaryLIFNode(tau=2.0, surrogate_function=surrogate.Rect(alpha=1.0), step_mode="m")
+    return None
+
+
+def _reset(mod):
+    if hasattr(mod, "reset"):
+        mod.reset()
+
+
+def run_once(mod, x, grad):
+    _reset(mod)
+    if x.grad is not None:
+        x.grad = None
+    for p in mod.parameters():
+        p.grad = None
+    s = mod(x)
+    s.backward(grad)
+    _reset(mod)
+
+
+def saved_bytes(mod, x) -> int:
+    seen = {}
+
+    def pack(t):
+        try:
+            st = t.untyped_storage()
+            seen[st.data_ptr()] = max(seen.get(st.data_ptr(), 0), st.nbytes())
+        except Exception:  # noqa: BLE001 - a tensor subclass without storage: count its size
+            seen[id(t)] = t.numel() * t.element_size()
+        return t
+
+    _reset(mod)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        s = mod(x)
+    del s
+    _reset(mod)
+    return sum(seen.values())
+
+
+def peak_bytes(mod, x, grad):
+    if not _reset_peak():
+        return None, "cannot reset VmHWM (/proc/self/clear_refs not writable)"
+    before = _status_kb("VmRSS")
+    _reset_peak()
+    run_once(mod, x, grad)
+    hwm = _status_kb("VmHWM")
+    if before is None or hwm is None:
+        return None, "no /proc/self/status"
+    return (hwm - before) * 1024, None
+
+
+def time_subject(mod, x, grad, repeats: int):
+    run_once(mod, x, grad)  # warm-up (and first-use compilation of the C kernels)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run_once(mod, x, grad)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+# ------------------------------------------------------------------------------------------- main
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--T", type=int, nargs="+", default=[4, 8])
+    ap.add_argument("--N", type=int, nargs="+", default=[65536, 1048576])
+    ap.add_argument("--neurons", nargs="+", default=["lif", "plif", "klif", "clif", "ilif"])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    pinned = _pin_malloc()
+    torch.manual_seed(0)
+    bw = copy_bandwidth()
+    host = socket.gethostname()
+    meta = {
+        "host": host, "platform": platform.platform(), "processor": platform.processor(),
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+        "copy_bandwidth_GBps": bw / 1e9, "bytes_min_per_elem": BYTES_MIN_PER_ELEM, "repeats": args.repeats,
+        "malloc_pinned": pinned, "dtype": "float32",
+    }
+    try:
+        import spikingjelly
+
+        meta["spikingjelly"] = getattr(spikingjelly, "__version__", "unknown")
+    except ImportError:
+        meta["spikingjelly"] = None
+
+    rows = []
+    print(f"# copy bandwidth {bw / 1e9:.2f} GB/s, {meta['threads']} threads, torch {torch.__version__}")
+    header = (f"{'neuron':6} {'impl':13} {'T':>2} {'N':>8} {'median_ms':>10} {'min_ms':>8} {'x_bound':>8} "
+              f"{'saved_B/el':>10} {'peak_B/el':>9}")
+    print(header)
+    for T in args.T:
+        for N in args.N:
+            x = torch.randn(T, N) * 1.0 + 0.5
+            x.requires_grad_()
+            grad = torch.randn(T, N)
+            bound = BYTES_MIN_PER_ELEM * T * N / bw
+            for kind in args.neurons:
+                subjects = [("snnlab", lambda: snnlab_module(kind, "auto")),
+                            ("reference", lambda: snnlab_module(kind, "reference"))]
+                subjects.append(("spikingjelly", lambda: sj_module(kind)))
+                for impl, make in subjects:
+                    row = {"neuron": kind, "impl": impl, "T": T, "N": N, "notes": []}
+                    try:
+                        mod = make()
+                    except Exception as exc:  # noqa: BLE001
+                        mod, row["notes"] = None, [f"cannot build: {exc!r}"]
+                    if mod is None:
+                        if not row["notes"]:
+                            row["notes"].append("no equivalent neuron in spikingjelly 2.0")
+                        row.update(median_s=None, min_s=None, times_s=None, x_bound=None,
+                                   saved_B_per_elem=None, peak_B_per_elem=None)
+                        rows.append(row)
+                        continue
+                    try:
+                        times = time_subject(mod, x, grad, args.repeats)
+                        med = statistics.median(times)
+                        row.update(times_s=times, median_s=med, min_s=min(times), bound_s=bound, x_bound=med / bound)
+                    except Exception as exc:  # noqa: BLE001
+                        row.update(times_s=None, median_s=None, min_s=None, x_bound=None)
+                        row["notes"].append(f"timing failed: {exc!r}")
+                    try:
+                        row["saved_B_per_elem"] = saved_bytes(mod, x) / (T * N)
+                    except Exception as exc:  # noqa: BLE001
+                        row["saved_B_per_elem"] = None
+                        row["notes"].append(f"saved bytes not measurable: {exc!r}")
+                    peak, why = peak_bytes(mod, x, grad) if row["median_s"] is not None else (None, "not run")
+                    row["peak_B_per_elem"] = None if peak is None else peak / (T * N)
+                    if why:
+                        row["notes"].append(f"peak memory not measurable: {why}")
+                    rows.append(row)
+                    fmt = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731
+                    print(f"{kind:6} {impl:13} {T:>2} {N:>8} {fmt(row['median_s'] and row['median_s'] * 1e3, '10.1f'):>10} "
+                          f"{fmt(row['min_s'] and row['min_s'] * 1e3, '8.1f'):>8} {fmt(row['x_bound'], '8.2f'):>8} "
+                          f"{fmt(row['saved_B_per_elem'], '10.2f'):>10} {fmt(row['peak_B_per_elem'], '9.2f'):>9}",
+                          flush=True)
+                    del mod
+
+    # speedups of snnlab over the others, per (neuron, T, N)
+    summary = []
+    for T in args.T:
+        for N in args.N:
+            for kind in args.neurons:
+                by = {r["impl"]: r for r in rows if r["neuron"] == kind and r["T"] == T and r["N"] == N}
+                fast = by.get("snnlab", {}).get("median_s")
+                entry = {"neuron": kind, "T": T, "N": N, "snnlab_x_bound": by.get("snnlab", {}).get("x_bound")}
+                for other in ("reference", "spikingjelly"):
+                    o = by.get(other, {}).get("median_s")
+                    entry[f"speedup_vs_{other}"] = None if (fast is None or o is None) else o / fast
+                summary.append(entry)
+    print("\n# speedup of snnlab (median fwd+bwd) and its ratio to the bandwidth bound")
+    for e in summary:
+        fmt = lambda v: "n/a" if v is None else f"{v:.1f}x"  # noqa: E731
+        print(f"{e['neuron']:6} T={e['T']} N={e['N']:>8}: vs reference {fmt(e['speedup_vs_reference'])}, "
+              f"vs spikingjelly {fmt(e['speedup_vs_spikingjelly'])}, time/bound {fmt(e['snnlab_x_bound'])}")
+
+    out = args.out or ROOT / "benchmarks" / "results" / f"neurons-{host}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "rows": rows, "summary": summary}, indent=1))
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
