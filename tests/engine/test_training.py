@@ -1,0 +1,135 @@
+"""End-to-end training on smoke configs: run folder, reuse, bit-identical resume, NaN stop, neuron switch, CLI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import snnlab.train as train_mod
+from snnlab import cli
+from snnlab.experiments import get, load_run, run
+from snnlab.train import TrainingDiverged, load_checkpoint
+
+
+class Kill(Exception):
+    """Stands for the process being killed."""
+
+
+def _cfg(name="smoke-lif", **changes):
+    base = dict(epochs=2, max_steps_per_epoch=3, model_params={"channels": [4, 8], "dropout": 0.2}, progress="quiet")
+    base.update(changes)
+    return get(name).replace(**base)
+
+
+def _state(run_dir):
+    return load_checkpoint(run_dir / "model_final.pt")["model"]
+
+
+def _assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), f"{k} differs"
+
+
+def _strip(metrics):
+    drop = ("seconds", "samples_per_s", "eval_seconds")
+    return [{k: v for k, v in m.items() if k not in drop} for m in metrics]
+
+
+def test_smoke_run_writes_folder_and_is_reused(tmp_path, monkeypatch):
+    cfg = _cfg(epochs=1)
+    r = run(cfg, out=tmp_path)
+    assert r.dir == tmp_path / f"smoke-lif-{cfg.hash()[:10]}"
+    for f in ("config.json", "metrics.jsonl", "summary.json", "checkpoint.pt", "model_final.pt", "model_best.pt"):
+        assert (r.dir / f).is_file(), f
+    s = r.summary
+    assert 0.0 <= s["best_test_acc"] <= 1.0 and s["final_test_acc"] == r.metrics["test_acc"].iloc[-1]
+    assert s["best_test_acc"] == max(r.metrics["test_acc"])
+    rates = s["firing_rates"]
+    assert list(rates) == ["features.2"] + ["features.6"]            # the two neuron layers of small_conv
+    assert all(0.0 <= v <= 1.0 for v in rates.values())
+    row = r.metrics.iloc[0]
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc", "firing_rates", "seconds", "samples_per_s", "lr"):
+        assert key in row
+    assert json.loads((r.dir / "config.json").read_text())["name"] == "smoke-lif"
+    # a finished run is reused, not retrained
+    monkeypatch.setattr(train_mod.Trainer, "fit", lambda *a, **k: pytest.fail("finished run was retrained"))
+    assert run(cfg, out=tmp_path).summary == s
+    # non-hashed fields do not change the folder
+    assert run(cfg.replace(num_workers=0, progress="line", checkpoint_every=5), out=tmp_path).dir == r.dir
+
+
+@pytest.mark.parametrize("kill_at", [("step_end", 1, 2), ("epoch_end", 1, None)], ids=["mid-epoch", "epoch-end"])
+def test_kill_and_resume_is_bit_identical(tmp_path, kill_at):
+    cfg = _cfg()
+    ref = run(cfg, out=tmp_path / "a")
+    event, epoch, step = kill_at
+
+    def killer(ev, tr):
+        if ev == event and tr.epoch == epoch and (step is None or tr.step == step):
+            raise Kill()
+
+    with pytest.raises(Kill):
+        run(cfg.replace(checkpoint_every=1), out=tmp_path / "b", callbacks=[killer])
+    d = tmp_path / "b" / cfg.run_name
+    assert not (d / "summary.json").exists()
+    ck = load_checkpoint(d / "checkpoint.pt")
+    assert (ck["epoch"], ck["step"]) == ((1, 2) if step else (1, 0))
+    resumed = run(cfg, out=tmp_path / "b")
+    _assert_same_state(_state(ref.dir), _state(resumed.dir))
+    assert _strip(ref.metrics.to_dict("records")) == _strip(resumed.metrics.to_dict("records"))
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+    cfg = _cfg()
+
+    def poison(ev, tr):
+        if ev == "epoch_end" and tr.epoch == 1:
+            tr.loss_fn = lambda out, y: out.sum() * float("nan")
+
+    with pytest.raises(TrainingDiverged, match=r"loss is nan at epoch 2, step 1 .*last good checkpoint"):
+        run(cfg, out=tmp_path, callbacks=[poison])
+    d = tmp_path / cfg.run_name
+    assert not (d / "summary.json").exists()
+    ck = load_checkpoint(d / "checkpoint.pt")
+    assert ck["epoch"] == 1 and all(torch.isfinite(v).all() for v in ck["model"].values() if v.is_floating_point())
+
+
+def test_neuron_switch_continues_lif_run_as_clif(tmp_path):
+    cfg = _cfg("smoke-switch")
+    r = run(cfg, out=tmp_path)
+    m = r.metrics
+    assert m["neuron"].tolist() == ["lif", "clif"]
+    plain = run(cfg.replace(switch_neuron=None), out=tmp_path)     # the LIF run: same first epoch
+    assert _strip(plain.metrics.to_dict("records"))[0] == _strip(m.to_dict("records"))[0]
+    model = r.load_model()
+    from snnlab.models import neuron_layers
+    assert {type(n).__name__ for _, n in neuron_layers(model)} == {"CLIF"}
+    with pytest.raises(ValueError, match="switch_neuron"):
+        cfg.replace(switch_neuron={"epoch": 5, "neuron": "clif"})
+
+
+def test_truncated_events_and_ann_smoke_runs(tmp_path):
+    for name in ("smoke-tbptt", "smoke-events", "smoke-ann"):
+        r = run(get(name), out=tmp_path)
+        assert r.summary["final_test_acc"] is not None
+    assert get("smoke-ann").steps == 1 and get("smoke-ann").replace(T=6).steps == 1
+    assert r.summary["T"] == 1 and r.summary["firing_rate_mean"] is None
+
+
+def test_cli_train_configs_eval(tmp_path, capsys):
+    assert cli.main(["configs", "smoke-*"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert "smoke-lif" in listed and "smoke-tbptt" in listed
+    assert cli.main(["train", "smoke-clif", "--set", "lr=0.02", "--set", "neuron_params.tau=1.5", "--out",
+                     str(tmp_path), "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    run_dir = out["run"]
+    r = load_run(run_dir)
+    assert r.config.lr == 0.02 and r.config.neuron_params["tau"] == 1.5
+    assert cli.main(["eval", run_dir]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["test_acc"] == pytest.approx(r.summary["final_test_acc"])
+    assert cli.main(["train", "no-such-config"]) == 2
+    assert "unknown config" in capsys.readouterr().err
