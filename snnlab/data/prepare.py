@@ -16,6 +16,10 @@
 event statistics.
 
 Other names: checks that the files are present (``--download`` lets torchvision/tonic fetch them).
+
+``--check-paper`` (``make data-paper``): checks every dataset of the papers (MNIST, Fashion-MNIST, CIFAR-10/100,
+N-MNIST, CIFAR10-DVS, DVS128 Gesture), prints which are present and what is missing, and exits 1 if any is
+missing (add ``--download`` to fetch them).
 """
 from __future__ import annotations
 
@@ -173,12 +177,29 @@ def _prepare_other(name: str, root: Path, download: bool) -> int:
     return 0
 
 
+def check_paper(root: Path, download: bool = False) -> int:
+    """Presence of every paper dataset; 0 when all are there."""
+    import snnlab.data as data
+
+    missing = []
+    for name in (*data.STATIC, *data.EVENTS):
+        if _prepare_other(name, root, download) != 0:
+            missing.append(name)
+    if missing:
+        print(f"[prepare] paper datasets missing under {root}: {', '.join(missing)} (see the messages above; "
+              "`python -m snnlab.data.prepare --check-paper --download` fetches them where a network is "
+              "available)", file=sys.stderr)
+        return 1
+    _log("all paper datasets are present")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from snnlab import paths
     from snnlab.data import available
 
     ap = argparse.ArgumentParser(prog="python -m snnlab.data.prepare", description=__doc__.split("\n")[0])
-    ap.add_argument("names", nargs="+", choices=available(), metavar="NAME",
+    ap.add_argument("names", nargs="*", metavar="NAME",
                     help="datasets: " + " ".join(available()))
     ap.add_argument("--root", type=Path, default=None, help="data folder (default: snnlab.paths.data_dir())")
     ap.add_argument("--copy", action="store_true", help="copy Debian's Fashion-MNIST files into <root>")
@@ -187,7 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-test", type=int, default=None, help="sim_fashion_events: first N test samples")
     ap.add_argument("--seed", type=int, default=0, help="sim_fashion_events generator seed")
     ap.add_argument("--download", action="store_true", help="other datasets: allow torchvision/tonic downloads")
+    ap.add_argument("--check-paper", action="store_true", help="check that every paper dataset is present")
     args = ap.parse_args(argv)
+    if not args.names and not args.check_paper:
+        ap.error("give at least one dataset NAME or --check-paper")
+    for name in args.names:
+        if name not in available():
+            ap.error(f"unknown dataset {name!r}; choose from {', '.join(available())}")
     root = (args.root or paths.data_dir()).expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
     status = 0
@@ -198,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             status |= prepare_sim_fashion_events(root, args.n_train, args.n_test, args.seed)
         else:
             status |= _prepare_other(name, root, args.download)
+    if args.check_paper:
+        status |= check_paper(root, args.download)
     return status
 
 

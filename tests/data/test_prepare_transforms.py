@@ -115,3 +115,14 @@ def test_resize_frames_and_pil_quirk():
     torch.testing.assert_close(out, torch.tensor(3.0).expand(1, 2, 2, 2) * torch.tensor([1.0, 0.0])[:, None, None])
     q = resize_frames(np.array([0, 1, 2, 3], np.float32).reshape(1, 1, 2, 2), None, pil_quirk=True)
     torch.testing.assert_close(q.flatten(), torch.tensor([0.0, 255.0, 254.0, 253.0]) / 255)
+
+
+def test_check_paper_lists_missing_datasets(tmp_path, no_debian_fmnist, capsys):
+    fake_mnist(tmp_path / "MNIST" / "raw")
+    assert prepare.main(["--check-paper", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    tail = err.strip().splitlines()[-1]
+    listed = tail.split(f"missing under {tmp_path}: ")[1].split(" (see")[0].split(", ")
+    assert listed == ["fashion_mnist", "cifar10", "cifar100", "nmnist", "cifar10_dvs", "dvs_gesture"]
+    with pytest.raises(SystemExit):
+        prepare.main(["imagenet", "--root", str(tmp_path)])
