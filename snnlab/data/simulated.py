@@ -19,6 +19,9 @@ Pixel model (an ideal DVS with per-pixel threshold mismatch), for pixel q and st
 time-stamped where the linearly interpolated ``L`` reaches the level ``L_ref ± j·C`` (µs, integer). Events
 are tonic structured arrays (fields x, y, t, p; ``tonic.io.events_struct``), sorted by time.
 
+Everything is computed in float64, so that a threshold crossing does not flip between machines whose
+SIMD ``log`` differ in the last bit (float32 made that likely over millions of comparisons).
+
 Determinism: sample i of a split uses ``numpy.random.default_rng([seed, split_code, i])``, so a subset of
 size n is exactly the first n samples of the full set, whatever chunking is used. The generated events are
 stored once under ``<root>/sim_fashion_events/v<VERSION>-<key>/<split>/`` (key = hash of every generator
@@ -40,7 +43,7 @@ from snnlab.data.errors import CorruptDatasetError
 __all__ = ["SimParams", "simulate_events", "generate_split", "SimEventSource", "build_source", "event_stats",
            "GENERATOR_VERSION", "SENSOR_SIZE"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SENSOR_SIZE = (34, 34, 2)  # tonic (W, H, P)
 _SPLIT_CODE = {"train": 0, "test": 1}
 _COLUMNS = ("x", "y", "t", "p")
@@ -95,7 +98,7 @@ def _render(images: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """Bilinear sub-pixel placement of ``images [B, 28, 28]`` (float, [0, 1]) at offset (dx, dy)."""
     b, h, w = images.shape
     H, W = SENSOR_SIZE[1], SENSOR_SIZE[0]
-    out = np.zeros((b, H, W), dtype=np.float32)
+    out = np.zeros((b, H, W), dtype=np.float64)
     ix, iy = int(np.floor(dx)), int(np.floor(dy))
     fx, fy = dx - ix, dy - iy
     for ox, oy, wt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
@@ -105,33 +108,33 @@ def _render(images: np.ndarray, dx: float, dy: float) -> np.ndarray:
         xs, ys = max(0, x0), max(0, y0)
         xe, ye = min(W, x0 + w), min(H, y0 + h)
         if xe > xs and ye > ys:
-            out[:, ys:ye, xs:xe] += np.float32(wt) * images[:, ys - y0:ye - y0, xs - x0:xe - x0]
+            out[:, ys:ye, xs:xe] += wt * images[:, ys - y0:ye - y0, xs - x0:xe - x0]
     return out
 
 
 def _thresholds(params: SimParams, split: str, indices: np.ndarray) -> np.ndarray:
     """Per-sample, per-pixel thresholds ``[B, 2, H, W]`` (OFF, ON) from each sample's own RNG."""
     H, W = SENSOR_SIZE[1], SENSOR_SIZE[0]
-    out = np.empty((len(indices), 2, H, W), dtype=np.float32)
+    out = np.empty((len(indices), 2, H, W), dtype=np.float64)
     code = _SPLIT_CODE[split]
     for k, i in enumerate(indices):
         rng = np.random.default_rng([params.seed, code, int(i)])
         out[k] = rng.standard_normal((2, H, W))
     c = params.threshold * (1.0 + params.threshold_sigma * out)
-    return np.maximum(c, 0.2 * params.threshold).astype(np.float32)
+    return np.maximum(c, 0.2 * params.threshold)
 
 
 def simulate_events(images: np.ndarray, indices: np.ndarray, split: str, params: SimParams
                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Simulate a batch. Returns per-sample event counts ``[B]`` and the concatenated, per-sample
     time-sorted columns ``x, y, t, p`` (sample-major order)."""
-    imgs = np.asarray(images, dtype=np.float32) / np.float32(255.0)
+    imgs = np.asarray(images, dtype=np.float64) / 255.0
     B = len(imgs)
     H, W = SENSOR_SIZE[1], SENSOR_SIZE[0]
     pos, times = _positions(params)
     C = _thresholds(params, split, np.asarray(indices))
     c_off, c_on = C[:, 0].ravel(), C[:, 1].ravel()
-    eps = np.float32(params.eps)
+    eps = params.eps
     L_prev = np.log(_render(imgs, *pos[0]) + eps).ravel()
     L_ref = L_prev.copy()
     cols: dict[str, list[np.ndarray]] = {"i": [], "t": [], "p": []}
@@ -148,7 +151,7 @@ def simulate_events(images: np.ndarray, indices: np.ndarray, split: str, params:
             cnt = np.floor(q[idx]).astype(np.int64)
             cc, lr, lp, lk = c[idx], L_ref[idx], L_prev[idx], L[idx]
             rep = np.repeat(np.arange(len(idx)), cnt)
-            j = (np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1).astype(np.float32)
+            j = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1
             if polarity:
                 s = (lr[rep] + j * cc[rep] - lp[rep]) / (lk - lp)[rep]
                 L_ref[idx] = lr + cnt * cc
