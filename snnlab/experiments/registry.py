@@ -23,7 +23,11 @@ Paper families (``profile="paper"``; sources in brackets):
 * ``ilif-<cifar10|cifar100>-resnet18-<neuron>``, ``ilif-dvscifar10-vgg11-<neuron>``,
   ``ilif-dvsgesture-vgg11-<neuron>`` [ilif.md §3.1]: τ = 1.1, Sigmoid(α = 4) = width 1, seed 1234, 200 epochs.
 * ``klif-<cifar10|cifar10dvs|dvsgesture>-<neuron>-T<10|15|12>`` [klif.md §3.3: only T is known; the network
-  ("Modified PLIF Net") is unknown, so the CLIF code's networks and recipe are used: INFERENCE].
+  ("Modified PLIF Net") is unknown, so the CLIF code's networks and recipe are used: INFERENCE];
+  ``klif-<mnist|fmnist|nmnist>-plifnet-<neuron>-T<8|8|10>`` (T unknown: PLIF's; a PLIF-like net: INFERENCE).
+  LIF, PLIF and KLIF all take SpikingJelly's defaults here (``KLIF_SJ_NEURON``, klif.md §1.4).
+* ``quick-klif-<fmnist|simevents>-<lif|plif|klif>`` and ``quick-klif-fmnist-klif-scalereset``: the KLIF notebooks'
+  quick set (``QUICK_KLIF``).
 
 Neuron parameters per paper: CLIF code: τ = 2, V_th = 1, soft reset, decay_input False, Rectangle γ = 1 for every
 neuron that takes them (KLIF and GLIF keep their own defaults apart from the surrogate). ILIF code: τ = 1.1 and
@@ -39,6 +43,9 @@ from snnlab.experiments.config import RunConfig
 __all__ = ["get", "names", "register", "NEURONS", "paper_neuron_params"]
 
 NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
+#: SpikingJelly's LIFNode / ParametricLIFNode / KLIFNode defaults (klif.md §1.4), shared by the KLIF comparisons.
+KLIF_SJ_NEURON = {"tau": 2.0, "v_threshold": 1.0, "reset": "hard", "decay_input": True, "surrogate": "sigmoid",
+                  "width": 1.0}
 _REGISTRY: Dict[str, Callable[[], RunConfig]] = {}
 
 
@@ -76,7 +83,11 @@ def paper_neuron_params(paper: str, neuron: str) -> dict:
             return {"tau": 1.1, "v_threshold": 1.0, "surrogate": "sigmoid", "width": 1.0}
         return {"surrogate": "sigmoid", "width": 1.0}
     if paper == "klif":
-        return {}  # SpikingJelly defaults of each neuron (klif.md §1.4)
+        # SpikingJelly defaults (klif.md §1.4, [SJ]) for LIF, PLIF and KLIF alike, so that the comparison differs only
+        # by k and the ReLU: τ = 2, V_th = 1, hard reset to 0, decay_input=True, Sigmoid α = 4 (width 1).
+        if neuron in ("lif", "plif", "klif"):
+            return dict(KLIF_SJ_NEURON)
+        return {}
     if paper == "quick":
         return {}
     raise ValueError(f"unknown paper {paper!r}")
@@ -178,6 +189,13 @@ def _register_paper() -> None:
                **{**_DVS, "batch_size": 16}, model_params={"dropout": 0.4})
         _paper(f"klif-dvscifar10-vgg11-{neuron}-T15", "klif", neuron, T=15, dataset="cifar10_dvs", seed=2022,
                **{**_DVS, "lr": 0.05, "batch_size": 128}, model_params={"dropout": 0.3}, mse_target="onehot")
+        # MNIST, Fashion-MNIST, N-MNIST: the KLIF paper's T is unknown; PLIF's T (8 static, 10 N-MNIST) and a PLIF-like
+        # net (2×[Conv128-BN-SN-MaxPool] → Dropout 0.5 → FC2048-SN → Dropout 0.5 → FC; PLIF's FC(→100)+voting
+        # replaced by FC(→10)) [INFERENCE, klif.md §3.2-§3.3]; the recipe of the KLIF CIFAR-10 entry above.
+        plif_net = {"channels": [128, 128], "hidden": 2048, "dropout": 0.5}
+        for ds, tag, T in (("mnist", "mnist", 8), ("fashion_mnist", "fmnist", 8), ("nmnist", "nmnist", 10)):
+            _paper(f"klif-{tag}-plifnet-{neuron}-T{T}", "klif", neuron, T=T, dataset=ds, seed=2022,
+                   **{**_CIFAR, "model": "small_conv", "weight_decay": 5e-4}, model_params=plif_net)
 
 
 # ------------------------------------------------------------------------------------------------- quick
@@ -185,6 +203,25 @@ def _register_paper() -> None:
 QUICK_FMNIST = dict(profile="quick", model="small_conv", model_params={"channels": [32, 64]},
                     dataset="fashion_mnist", T=4, batch_size=128, epochs=3, optimizer="sgd", lr=0.1, momentum=0.9,
                     weight_decay=5e-4, schedule="cosine", loss="tet", seed=2022, eval_batch_size=1000)
+
+
+#: KLIF notebooks' quick set (notebooks/klif): LIF, PLIF, KLIF with SpikingJelly's neuron defaults, a narrower net and
+#: a training subset so that 2 seeds × 3 neurons × 2 datasets plus the scale_reset ablation fit in minutes.
+QUICK_KLIF = dict(QUICK_FMNIST, model_params={"channels": [16, 32]}, batch_size=64, epochs=2, train_subset=5000,
+                  test_subset=2000, T=4)
+
+
+def _register_quick_klif() -> None:
+    for neuron in ("lif", "plif", "klif"):
+        params = paper_neuron_params("klif", neuron)
+        register(f"quick-klif-fmnist-{neuron}", lambda neuron=neuron, params=params: RunConfig(
+            name=f"quick-klif-fmnist-{neuron}", neuron=neuron, neuron_params=params, **QUICK_KLIF))
+        register(f"quick-klif-simevents-{neuron}", lambda neuron=neuron, params=params: RunConfig(
+            name=f"quick-klif-simevents-{neuron}", neuron=neuron, neuron_params=params,
+            **{**QUICK_KLIF, "dataset": "sim_fashion_events"}))
+    register("quick-klif-fmnist-klif-scalereset", lambda: RunConfig(
+        name="quick-klif-fmnist-klif-scalereset", neuron="klif",
+        neuron_params={**paper_neuron_params("klif", "klif"), "scale_reset": True}, **QUICK_KLIF))
 
 
 def _register_quick() -> None:
@@ -230,4 +267,5 @@ def _register_smoke() -> None:
 
 _register_paper()
 _register_quick()
+_register_quick_klif()
 _register_smoke()
