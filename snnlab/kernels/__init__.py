@@ -82,8 +82,9 @@ def _unsupported(neuron, x: torch.Tensor, state: dict, backend: str) -> "str | N
         return f"a learnable tau is only supported for plif (kind {kind!r})"
     if kind == "klif" and neuron.k.numel() != 1:
         return "KLIF k must be a scalar for the fused kernels"
-    allowed = (torch.float32, torch.float64) if backend == "cpu" else (torch.float32, torch.float16,
-                                                                         torch.bfloat16, torch.float64)
+    # C kernels: float32/float64; Triton: float32/float16/bfloat16 inputs with a float32 state (Triton passes
+    # Python float scalars as float32, so a float64 path would round τ, V_th: not offered)
+    allowed = (torch.float32, torch.float64) if backend == "cpu" else (torch.float32, torch.float16, torch.bfloat16)
     if x.dtype not in allowed:
         return f"input dtype {x.dtype} is not supported by backend {backend!r} (supported: {allowed})"
     if x.numel() == 0:

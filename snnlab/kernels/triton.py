@@ -1,0 +1,551 @@
+"""GPU fast path: Triton kernels, forward and backward through time, the state kept in registers across T.
+
+One program handles ``BLOCK`` elements and loops over T; inputs may be float32, float16 or bfloat16; the state and
+the arithmetic are float32 (float64 inputs use the reference loop: Triton passes float scalars as float32). The forward saves for backward only what the
+recursion needs, in float32: H (LIF/PLIF/KLIF), H and M (CLIF), H, M and A (ILIF), i.e. one ``[T, ...]`` tensor per
+state variable, plus the input X where the backward needs it (ILIF; PLIF with decay_input). Spikes, σ terms and
+the post-reset V are recomputed. The recursions are the ones of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``.
+
+Exactness: the charge uses ``div_rn`` (IEEE division, as torch) and kernels are launched without FMA fusion, so
+float32 LIF/PLIF/KLIF forwards follow the reference's operation order; σ uses Triton's exp (a few ulps).
+In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py); no
+GPU was available when they were written, so their GPU speed is unmeasured.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import triton
+import triton.language as tl
+
+from snnlab.kernels.cpu import SURROGATE_KIND, clamp_tie
+
+BLOCK = 256
+
+
+def _launch_opts():
+    # no FMA contraction on GPU (the reference multiplies and adds separately); ignored by the interpreter
+    return {} if _interpreting() else {"enable_fp_fusion": False}
+
+
+def _interpreting() -> bool:
+    import os
+
+    return os.environ.get("TRITON_INTERPRET") == "1"
+
+
+@triton.jit
+def _charge(v, x, tau, vr, DI: tl.constexpr, VR0: tl.constexpr):
+    if VR0:
+        vv = v
+    else:
+        vv = v - vr
+    if DI:
+        h = v + tl.math.div_rn(x - vv, tau)
+    else:
+        h = (v - tl.math.div_rn(vv, tau)) + x
+    return h
+
+
+@triton.jit
+def _reset(u, s, vth, vr, HARD: tl.constexpr):
+    if HARD:
+        out = u * (1.0 - s) + vr * s
+    else:
+        out = u - vth * s
+    return out
+
+
+@triton.jit
+def _sg(z, c0, c1, KIND: tl.constexpr):
+    if KIND == 0:
+        g = tl.where(tl.abs(z) <= c0, 1.0, 0.0) * c1
+    elif KIND == 1:
+        g = c0 * tl.maximum(1.0 - tl.abs(z) * c1, 0.0)
+    elif KIND == 2:
+        sg = 1.0 / (1.0 + tl.exp(-(c1 * z)))
+        g = c0 * sg * (1.0 - sg)
+    else:
+        w = c1 * z
+        g = c0 / (1.0 + w * w)
+    return g
+
+
+@triton.jit
+def _sigmoid(x):
+    return 1.0 / (1.0 + tl.exp(-x))
+
+
+# ---------------------------------------------------------------------------------------------- LIF/PLIF/KLIF
+@triton.jit
+def _lif_fwd(x_ptr, v0_ptr, s_ptr, h_ptr, vT_ptr, T, N, tau, vth, vr, k, vthk,
+             HAS_V0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr, HARD: tl.constexpr,
+             KLIF: tl.constexpr, SR: tl.constexpr, BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    if HAS_V0:
+        v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(h_ptr.dtype.element_ty)
+    else:
+        v = tl.zeros([BLOCK], dtype=h_ptr.dtype.element_ty) + (vr if HARD else 0.0)
+    for t in range(T):
+        base = t * N + offs
+        x = tl.load(x_ptr + base, mask=mask, other=0.0).to(h_ptr.dtype.element_ty)
+        h = _charge(v, x, tau, vr, DI, VR0)
+        u = h
+        vt = vth
+        if KLIF:
+            u = tl.maximum(k * h, 0.0)
+        s = tl.where(u - vth >= 0.0, 1.0, 0.0)
+        if KLIF and SR:
+            u = tl.math.div_rn(u, k)
+            vt = vthk
+        v = _reset(u, s, vt, vr, HARD)
+        tl.store(s_ptr + base, s.to(s_ptr.dtype.element_ty), mask=mask)
+        tl.store(h_ptr + base, h, mask=mask)
+    tl.store(vT_ptr + offs, v, mask=mask)
+
+
+@triton.jit
+def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T, N, tau, vth, vr, k, vthk, c0, c1,
+             HAS_V0: tl.constexpr, HAS_X: tl.constexpr, DI: tl.constexpr, HARD: tl.constexpr, DET: tl.constexpr,
+             KLIF: tl.constexpr, SR: tl.constexpr, KIND: tl.constexpr, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    if HAS_V0:
+        vinit = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(cdt)
+    else:
+        vinit = tl.zeros([BLOCK], dtype=cdt) + (vr if HARD else 0.0)
+    cv = tl.load(gvT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    at = tl.zeros([BLOCK], dtype=cdt)
+    ak = tl.zeros([BLOCK], dtype=cdt)
+    for i in range(T):
+        t = T - 1 - i
+        base = t * N + offs
+        h = tl.load(h_ptr + base, mask=mask, other=0.0)
+        u = h
+        ku = h
+        if KLIF:
+            ku = k * h
+            u = tl.maximum(ku, 0.0)
+        z = u - vth
+        s = tl.where(z >= 0.0, 1.0, 0.0)
+        g = _sg(z, c0, c1, KIND)
+        if DET:
+            gd = g * 0.0
+        else:
+            gd = g
+        c = cv
+        if KLIF and SR:
+            ik = 1.0 / k
+            if HARD:
+                dvdu = (1.0 - s) * ik + (vr - u * ik) * gd
+                ak += c * (-u * (1.0 - s) * ik * ik)
+            else:
+                dvdu = ik - vthk * gd
+                ak += c * ((-u + vth * s) * ik * ik)
+        else:
+            if HARD:
+                dvdu = (1.0 - s) + (vr - u) * gd
+            else:
+                dvdu = 1.0 - vth * gd
+        gsv = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt)
+        gu = gsv * g + c * dvdu
+        gh = gu
+        if KLIF:
+            m = tl.where(ku > 0.0, 1.0, 0.0)
+            gh = gu * k * m
+            ak += gu * h * m
+        if DI:
+            gx = gh / tau
+        else:
+            gx = gh
+        tl.store(gx_ptr + base, gx.to(gx_ptr.dtype.element_ty), mask=mask)
+        # V[t-1] from H[t-1] (or the initial state)
+        hp = tl.load(h_ptr + base - N, mask=mask & (t > 0), other=0.0)
+        up = hp
+        vtp = vth
+        if KLIF:
+            up = tl.maximum(k * hp, 0.0)
+        sp = tl.where(up - vth >= 0.0, 1.0, 0.0)
+        if KLIF and SR:
+            up = tl.math.div_rn(up, k)
+            vtp = vthk
+        vp = tl.where(t > 0, _reset(up, sp, vtp, vr, HARD), vinit)
+        vd = vp - vr
+        if DI:
+            if HAS_X:
+                xv = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
+                at += -gh * (xv - vd)
+        else:
+            at += gh * vd
+        cv = gh - gh / tau
+    tl.store(gv0_ptr + offs, cv.to(gv0_ptr.dtype.element_ty), mask=mask)
+    tl.store(acc_ptr + pid * 2, tl.sum(tl.where(mask, at, 0.0), axis=0))
+    tl.store(acc_ptr + pid * 2 + 1, tl.sum(tl.where(mask, ak, 0.0), axis=0))
+
+
+# ---------------------------------------------------------------------------------------------- CLIF
+@triton.jit
+def _clif_fwd(x_ptr, v0_ptr, m0_ptr, s_ptr, h_ptr, m_ptr, vT_ptr, mT_ptr, T, N, tau, vth, vr,
+              HAS_V0: tl.constexpr, HAS_M0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr,
+              HARD: tl.constexpr, BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    if HAS_V0:
+        v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(cdt)
+    else:
+        v = tl.zeros([BLOCK], dtype=cdt) + (vr if HARD else 0.0)
+    if HAS_M0:
+        m = tl.load(m0_ptr + offs, mask=mask, other=0.0).to(cdt)
+    else:
+        m = tl.zeros([BLOCK], dtype=cdt)
+    for t in range(T):
+        base = t * N + offs
+        x = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
+        h = _charge(v, x, tau, vr, DI, VR0)
+        s = tl.where(h - vth >= 0.0, 1.0, 0.0)
+        m = m * _sigmoid(tl.math.div_rn(h, tau)) + s
+        v = _reset(h, s, vth, vr, HARD) - s * _sigmoid(m)
+        tl.store(s_ptr + base, s.to(s_ptr.dtype.element_ty), mask=mask)
+        tl.store(h_ptr + base, h, mask=mask)
+        tl.store(m_ptr + base, m, mask=mask)
+    tl.store(vT_ptr + offs, v, mask=mask)
+    tl.store(mT_ptr + offs, m, mask=mask)
+
+
+@triton.jit
+def _clif_bwd(m0_ptr, h_ptr, m_ptr, gs_ptr, gvT_ptr, gmT_ptr, gx_ptr, gv0_ptr, gm0_ptr, T, N, tau, vth, vr, c0, c1,
+              HAS_M0: tl.constexpr, DI: tl.constexpr, HARD: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
+              BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    if HAS_M0:
+        minit = tl.load(m0_ptr + offs, mask=mask, other=0.0).to(cdt)
+    else:
+        minit = tl.zeros([BLOCK], dtype=cdt)
+    cv = tl.load(gvT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    cm = tl.load(gmT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    for i in range(T):
+        t = T - 1 - i
+        base = t * N + offs
+        h = tl.load(h_ptr + base, mask=mask, other=0.0)
+        mt = tl.load(m_ptr + base, mask=mask, other=0.0)
+        mp = tl.where(t > 0, tl.load(m_ptr + base - N, mask=mask & (t > 0), other=0.0), minit)
+        e = _sigmoid(tl.math.div_rn(h, tau))
+        q = _sigmoid(mt)
+        z = h - vth
+        s = tl.where(z >= 0.0, 1.0, 0.0)
+        g = _sg(z, c0, c1, KIND)
+        c = cv
+        gm = cm - c * s * (q * (1.0 - q))
+        if HARD:
+            dRds = vr - h
+            dRdh = 1.0 - s
+        else:
+            dRds = -vth + h * 0.0
+            dRdh = 1.0 + h * 0.0
+        gS = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt) + gm
+        if not DET:
+            gS = gS + c * (dRds - q)
+        gh = c * dRdh + gm * mp * (e * (1.0 - e)) / tau + gS * g
+        cm = gm * e
+        if DI:
+            gx = gh / tau
+        else:
+            gx = gh
+        tl.store(gx_ptr + base, gx.to(gx_ptr.dtype.element_ty), mask=mask)
+        cv = gh - gh / tau
+    tl.store(gv0_ptr + offs, cv.to(gv0_ptr.dtype.element_ty), mask=mask)
+    tl.store(gm0_ptr + offs, cm.to(gm0_ptr.dtype.element_ty), mask=mask)
+
+
+# ---------------------------------------------------------------------------------------------- ILIF
+@triton.jit
+def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_ptr, a_ptr, vT_ptr, mT_ptr, aT_ptr,
+              T, N, tau, vth, vr, ki, km, HAS_V0: tl.constexpr, HAS_M0: tl.constexpr, HAS_A0: tl.constexpr,
+              HAS_P0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr, HARD: tl.constexpr, BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    zero = tl.zeros([BLOCK], dtype=cdt)
+    v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(cdt) if HAS_V0 else zero + (vr if HARD else 0.0)
+    m = tl.load(m0_ptr + offs, mask=mask, other=0.0).to(cdt) if HAS_M0 else zero
+    a = tl.load(a0_ptr + offs, mask=mask, other=0.0).to(cdt) if HAS_A0 else zero
+    xp = tl.load(xp0_ptr + offs, mask=mask, other=0.0).to(cdt) if HAS_P0 else zero
+    sp = tl.load(sp0_ptr + offs, mask=mask, other=0.0).to(cdt) if HAS_P0 else zero
+    for t in range(T):
+        base = t * N + offs
+        x = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
+        a = ki * (a + xp * sp)
+        h = _charge(v, x - tl.maximum(a, 0.0), tau, vr, DI, VR0)
+        s = tl.where(h - vth >= 0.0, 1.0, 0.0)
+        r = _reset(h, s, vth, vr, HARD)
+        m = km * (m + s * r)
+        v = r - s * _sigmoid(m)
+        xp = x
+        sp = s
+        tl.store(s_ptr + base, s.to(s_ptr.dtype.element_ty), mask=mask)
+        tl.store(h_ptr + base, h, mask=mask)
+        tl.store(m_ptr + base, m, mask=mask)
+        tl.store(a_ptr + base, a, mask=mask)
+    tl.store(vT_ptr + offs, v, mask=mask)
+    tl.store(mT_ptr + offs, m, mask=mask)
+    tl.store(aT_ptr + offs, a, mask=mask)
+
+
+@triton.jit
+def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT_ptr, gaT_ptr, gx_ptr, gv0_ptr,
+              gm0_ptr, ga0_ptr, gxp0_ptr, gsp0_ptr, T, N, tau, vth, vr, ki, km, c0, c1, tie,
+              HAS_P0: tl.constexpr, DI: tl.constexpr, HARD: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
+              BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    cv = tl.load(gvT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    cm = tl.load(gmT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    gaT = tl.load(gaT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    ca = tl.zeros([BLOCK], dtype=cdt)
+    for i in range(T):
+        t = T - 1 - i
+        base = t * N + offs
+        h = tl.load(h_ptr + base, mask=mask, other=0.0)
+        mt = tl.load(m_ptr + base, mask=mask, other=0.0)
+        an = tl.load(a_ptr + base, mask=mask, other=0.0)
+        xt = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
+        q = _sigmoid(mt)
+        z = h - vth
+        s = tl.where(z >= 0.0, 1.0, 0.0)
+        g = _sg(z, c0, c1, KIND)
+        r = _reset(h, s, vth, vr, HARD)
+        c = cv
+        gS = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt) + ca * ki * xt
+        gXa = ca * ki * s
+        gR = c
+        if not DET:
+            gS = gS - c * q
+        gM = cm - c * s * (q * (1.0 - q))
+        gMk = km * gM
+        gS = gS + gMk * r
+        gR = gR + gMk * s
+        if HARD:
+            gh = gR * (1.0 - s)
+            dRds = vr - h
+        else:
+            gh = gR
+            dRds = -vth + h * 0.0
+        if not DET:
+            gS = gS + gR * dRds
+        gh = gh + gS * g
+        if DI:
+            gxin = gh / tau
+        else:
+            gxin = gh
+        tl.store(gx_ptr + base, (gxin + gXa).to(gx_ptr.dtype.element_ty), mask=mask)
+        mk = tl.where(an > 0.0, 1.0, tl.where(an == 0.0, tie, 0.0))
+        gA = ki * ca - gxin * mk
+        gA = gA + tl.where(t == T - 1, gaT, 0.0)
+        ca = gA
+        cm = gMk
+        cv = gh - gh / tau
+    tl.store(gv0_ptr + offs, cv.to(gv0_ptr.dtype.element_ty), mask=mask)
+    tl.store(gm0_ptr + offs, cm.to(gm0_ptr.dtype.element_ty), mask=mask)
+    tl.store(ga0_ptr + offs, (ki * ca).to(ga0_ptr.dtype.element_ty), mask=mask)
+    if HAS_P0:
+        sp0 = tl.load(sp0_ptr + offs, mask=mask, other=0.0).to(cdt)
+        xp0 = tl.load(xp0_ptr + offs, mask=mask, other=0.0).to(cdt)
+        tl.store(gxp0_ptr + offs, (ki * ca * sp0).to(gxp0_ptr.dtype.element_ty), mask=mask)
+        tl.store(gsp0_ptr + offs, (ki * ca * xp0).to(gsp0_ptr.dtype.element_ty), mask=mask)
+
+
+# ---------------------------------------------------------------------------------------------- autograd
+def _sg_consts(sg):
+    w, sc = float(sg.width), float(getattr(sg, "scale", 1.0))
+    kind = SURROGATE_KIND[sg.name]
+    if kind == 0:
+        return kind, 0.5 * w, sc / w
+    if kind == 1:
+        return kind, sc * 2.0 / w, 2.0 / w
+    if kind == 2:
+        a = 4.0 / w
+        return kind, sc * a, a
+    a = 2.0 / w
+    return kind, sc * a / 2.0, 0.5 * math.pi * a
+
+
+def _grid(N):
+    return (triton.cdiv(N, BLOCK),)
+
+
+def _cdt(x):
+    return torch.float32
+
+
+def _z(g, like, dtype=None):
+    return torch.zeros_like(like, dtype=dtype or like.dtype) if g is None else g.contiguous()
+
+
+class _LIF(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, v0, tau_t, k_t, cfg):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        h = torch.empty(T, N, dtype=_cdt(x), device=x.device)
+        vT = torch.empty(N, dtype=_cdt(x), device=x.device)
+        _lif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s, h, vT, T, N, cfg["tau"], cfg["vth"], cfg["vr"],
+                           cfg["k"], cfg["vthk"], HAS_V0=v0 is not None, DI=cfg["di"], VR0=cfg["vr0"],
+                           HARD=cfg["hard"], KLIF=cfg["klif"], SR=cfg["sr"], BLOCK=BLOCK, **_launch_opts())
+        need_x = cfg["di"] and tau_t is not None and tau_t.requires_grad
+        ctx.save_for_backward(x if need_x else None, v0, h)
+        ctx.cfg, ctx.has_x = cfg, need_x
+        ctx.tau_meta = None if tau_t is None else (tau_t.shape, tau_t.dtype)
+        ctx.k_meta = None if k_t is None else (k_t.shape, k_t.dtype)
+        return s, vT.to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gs, gvT):
+        x, v0, h = ctx.saved_tensors
+        cfg = ctx.cfg
+        T, N = h.shape
+        dt = gs.dtype if gs is not None else (gvT.dtype if gvT is not None else h.dtype)
+        gs = _z(gs, h, dt)
+        gvT = _z(gvT, h[0], dt)
+        gx = torch.empty(T, N, dtype=dt, device=h.device)
+        gv0 = torch.empty(N, dtype=dt, device=h.device)
+        nprog = _grid(N)[0]
+        acc = torch.zeros(nprog * 2, dtype=h.dtype, device=h.device)
+        kind, c0, c1 = _sg_consts(cfg["sg"])
+        _lif_bwd[(nprog,)](x if x is not None else h, v0 if v0 is not None else gv0, h, gs, gvT, gx, gv0, acc, T,
+                           N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["k"], cfg["vthk"], c0, c1,
+                           HAS_V0=v0 is not None, HAS_X=ctx.has_x, DI=cfg["di"], HARD=cfg["hard"],
+                           DET=cfg["det"], KLIF=cfg["klif"], SR=cfg["sr"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
+        acc = acc.view(nprog, 2).sum(0)
+        g_tau = g_k = None
+        if ctx.tau_meta is not None and ctx.needs_input_grad[2]:
+            g_tau = (acc[0] / (cfg["tau"] ** 2)).to(ctx.tau_meta[1]).reshape(ctx.tau_meta[0])
+        if ctx.k_meta is not None and ctx.needs_input_grad[3]:
+            g_k = acc[1].to(ctx.k_meta[1]).reshape(ctx.k_meta[0])
+        return gx, (gv0 if ctx.needs_input_grad[1] else None), g_tau, g_k, None
+
+
+class _CLIF(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, v0, m0, cfg):
+        T, N = x.shape
+        cdt = _cdt(x)
+        s = torch.empty_like(x)
+        h = torch.empty(T, N, dtype=cdt, device=x.device)
+        m = torch.empty(T, N, dtype=cdt, device=x.device)
+        vT = torch.empty(N, dtype=cdt, device=x.device)
+        mT = torch.empty(N, dtype=cdt, device=x.device)
+        _clif_fwd[_grid(N)](x, v0 if v0 is not None else vT, m0 if m0 is not None else mT, s, h, m, vT, mT, T, N,
+                            cfg["tau"], cfg["vth"], cfg["vr"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
+                            DI=cfg["di"], VR0=cfg["vr0"], HARD=cfg["hard"], BLOCK=BLOCK, **_launch_opts())
+        ctx.save_for_backward(m0, h, m)
+        ctx.cfg = cfg
+        return s, vT.to(x.dtype), mT.to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gs, gvT, gmT):
+        m0, h, m = ctx.saved_tensors
+        cfg = ctx.cfg
+        T, N = h.shape
+        dt = next((g.dtype for g in (gs, gvT, gmT) if g is not None), h.dtype)
+        gs, gvT, gmT = _z(gs, h, dt), _z(gvT, h[0], dt), _z(gmT, h[0], dt)
+        gx = torch.empty(T, N, dtype=dt, device=h.device)
+        gv0 = torch.empty(N, dtype=dt, device=h.device)
+        gm0 = torch.empty(N, dtype=dt, device=h.device)
+        kind, c0, c1 = _sg_consts(cfg["sg"])
+        _clif_bwd[_grid(N)](m0 if m0 is not None else gm0, h, m, gs, gvT, gmT, gx, gv0, gm0, T, N, cfg["tau"],
+                            cfg["vth"], cfg["vr"], c0, c1, HAS_M0=m0 is not None, DI=cfg["di"], HARD=cfg["hard"],
+                            DET=cfg["det"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
+        need = ctx.needs_input_grad
+        return gx, gv0 if need[1] else None, gm0 if need[2] else None, None
+
+
+class _ILIF(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, v0, m0, a0, xp0, sp0, cfg):
+        T, N = x.shape
+        cdt = _cdt(x)
+        s = torch.empty_like(x)
+        h, m, a = (torch.empty(T, N, dtype=cdt, device=x.device) for _ in range(3))
+        vT, mT, aT = (torch.empty(N, dtype=cdt, device=x.device) for _ in range(3))
+        dummy = vT
+        _ilif_fwd[_grid(N)](x, v0 if v0 is not None else dummy, m0 if m0 is not None else dummy,
+                            a0 if a0 is not None else dummy, xp0 if xp0 is not None else dummy,
+                            sp0 if sp0 is not None else dummy, s, h, m, a, vT, mT, aT, T, N, cfg["tau"], cfg["vth"],
+                            cfg["vr"], cfg["ki"], cfg["km"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
+                            HAS_A0=a0 is not None, HAS_P0=xp0 is not None, DI=cfg["di"], VR0=cfg["vr0"],
+                            HARD=cfg["hard"], BLOCK=BLOCK, **_launch_opts())
+        ctx.save_for_backward(x, xp0, sp0, h, m, a)
+        ctx.cfg = cfg
+        return s, vT.to(x.dtype), mT.to(x.dtype), aT.to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gs, gvT, gmT, gaT):
+        x, xp0, sp0, h, m, a = ctx.saved_tensors
+        cfg = ctx.cfg
+        T, N = h.shape
+        dt = next((g.dtype for g in (gs, gvT, gmT, gaT) if g is not None), h.dtype)
+        gs = _z(gs, h, dt)
+        gvT, gmT, gaT = (_z(g, h[0], dt) for g in (gvT, gmT, gaT))
+        gx = torch.empty(T, N, dtype=dt, device=h.device)
+        gv0, gm0, ga0, gxp0, gsp0 = (torch.empty(N, dtype=dt, device=h.device) for _ in range(5))
+        kind, c0, c1 = _sg_consts(cfg["sg"])
+        has_p = xp0 is not None
+        _ilif_bwd[_grid(N)](x, xp0 if has_p else gv0, sp0 if has_p else gv0, h, m, a, gs, gvT, gmT, gaT, gx, gv0,
+                            gm0, ga0, gxp0, gsp0, T, N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["ki"], cfg["km"], c0,
+                            c1, float(cfg["tie"]), HAS_P0=has_p, DI=cfg["di"], HARD=cfg["hard"], DET=cfg["det"],
+                            KIND=kind, BLOCK=BLOCK, **_launch_opts())
+        need = ctx.needs_input_grad
+        outs = (gv0, gm0, ga0, gxp0 if has_p else None, gsp0 if has_p else None)
+        return (gx, *(g if need[i + 1] else None for i, g in enumerate(outs)), None)
+
+
+def _flat(v, shape, like):
+    if v is None:
+        return None
+    return v.to(like.dtype).expand(shape).contiguous().view(-1)
+
+
+def run(neuron, x: torch.Tensor, state: dict):
+    """Triton fast path: ``(spikes, new_state)`` like the reference loop (see the module docstring)."""
+    kind = neuron.kind
+    T = x.shape[0]
+    shape = tuple(x.shape[1:])
+    N = math.prod(shape)
+    x2 = x.contiguous().view(T, N)
+    tau = neuron.tau
+    tau_t = tau if isinstance(tau, torch.Tensor) else None
+    vr = neuron.v_reset
+    cfg = dict(tau=float(tau.detach()) if tau_t is not None else float(tau), vth=float(neuron.v_threshold),
+               vr=0.0 if vr is None else float(vr), hard=vr is not None, vr0=vr is None or float(vr) == 0.0,
+               di=bool(neuron.decay_input), det=bool(neuron.detach_reset), sg=neuron.surrogate, k=1.0, vthk=0.0,
+               klif=False, sr=False)
+    st = {k: state.get(k) for k in neuron.state_keys}
+    if kind in ("lif", "plif", "klif"):
+        k_t = neuron.k if kind == "klif" else None
+        if k_t is not None:
+            cfg.update(klif=True, k=float(k_t.detach()), sr=bool(neuron.scale_reset),
+                       vthk=float(neuron.v_threshold / k_t.detach()))
+        s, vT = _LIF.apply(x2, _flat(st["V"], shape, x2), tau_t, k_t, cfg)
+        return s.view(x.shape), {"V": vT.view(shape)}
+    if kind == "clif":
+        s, vT, mT = _CLIF.apply(x2, _flat(st["V"], shape, x2), _flat(st["M"], shape, x2), cfg)
+        return s.view(x.shape), {"V": vT.view(shape), "M": mT.view(shape)}
+    if kind == "ilif":
+        cfg.update(ki=float(neuron.kappa_i), km=float(neuron.kappa_m), tie=clamp_tie())
+        xp, sp = st["X_prev"], st["S_prev"]
+        if xp is None or sp is None:
+            xp = sp = None
+        args = [_flat(st[k], shape, x2) for k in ("V", "M", "A")] + [_flat(xp, shape, x2), _flat(sp, shape, x2)]
+        s, vT, mT, aT = _ILIF.apply(x2, *args, cfg)
+        spikes = s.view(x.shape)
+        return spikes, {"V": vT.view(shape), "M": mT.view(shape), "A": aT.view(shape), "X_prev": x[-1],
+                        "S_prev": spikes[-1]}
+    raise ValueError(f"snnlab Triton kernels: no kernel for neuron kind {kind!r}")
