@@ -38,11 +38,21 @@ class TimeFold(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         T, B = x.shape[0], x.shape[1]
+        if is_static(x):
+            # every step holds the same tensor (direct encoding): compute once, broadcast (identical values)
+            y = self.module(x[0])
+            return y.unsqueeze(0).expand(T, *y.shape)
         y = self.module(x.reshape(T * B, *x.shape[2:]))
         return y.reshape(T, B, *y.shape[1:])
 
     def extra_repr(self) -> str:
         return "[T*B] fold"
+
+
+def is_static(x: torch.Tensor) -> bool:
+    """True for a ``[T, B, ...]`` view whose T steps share storage (``expand`` of one step, stride 0 on time):
+    what ``to_time_major`` makes from a static image batch. Layers then compute one step and broadcast it."""
+    return x.ndim >= 2 and x.shape[0] > 1 and x.stride(0) == 0
 
 
 class SeqBatchNorm(nn.Module):
@@ -62,10 +72,38 @@ class SeqBatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         T, B = x.shape[0], x.shape[1]
+        if is_static(x):
+            return self._static(x)
         if self.mode == "folded" or not self.training:
             # eval mode uses the running statistics: per-step and folded application are identical.
             return self.bn(x.reshape(T * B, *x.shape[2:])).reshape(x.shape)
-        return torch.stack([self.bn(x[t]) for t in range(T)])
+        # unbind (not x[t]): its backward stacks the step gradients instead of zero-filling T full tensors
+        return torch.stack([self.bn(xt) for xt in x.unbind(0)])
+
+    def _static(self, x: torch.Tensor) -> torch.Tensor:
+        """All T steps are the same tensor: normalise it once and broadcast. In training mode both modes see the
+        same batch statistics at every step (per_step) or over all steps (folded: identical, as the steps are
+        equal), and the running statistics receive the T updates per-step BN would make (folded: one)."""
+        T = x.shape[0]
+        bn = self.bn
+        updates = T if self.mode == "per_step" else 1
+        if self.training and bn.track_running_stats:
+            x0 = x[0]
+            with torch.no_grad():
+                dims = [0] + list(range(2, x.ndim - 1))
+                mean = x0.mean(dim=dims)
+                n = x0.numel() // x0.shape[1] * (1 if self.mode == "per_step" else T)  # samples per statistic
+                var = x0.var(dim=dims, unbiased=False) * (n / max(n - 1, 1))
+            y = torch.nn.functional.batch_norm(x0, None, None, bn.weight, bn.bias, True, 0.0, bn.eps)
+            with torch.no_grad():
+                m = bn.momentum
+                for _ in range(updates):
+                    bn.running_mean.mul_(1 - m).add_(mean.to(bn.running_mean.dtype), alpha=m)
+                    bn.running_var.mul_(1 - m).add_(var.to(bn.running_var.dtype), alpha=m)
+                bn.num_batches_tracked.add_(updates)
+        else:
+            y = bn(x[0])
+        return y.unsqueeze(0).expand(T, *y.shape)
 
     def extra_repr(self) -> str:
         return f"mode={self.mode}"

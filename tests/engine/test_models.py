@@ -185,3 +185,24 @@ def test_small_conv_forward_backward(neuron):
     out.sum().backward()
     assert out.shape == (2, 3, 10)
     assert all(p.grad is not None for p in m.parameters())
+
+
+@pytest.mark.parametrize("mode", ["per_step", "folded"])
+def test_static_input_shortcut_equals_full_computation(mode):
+    """Direct encoding gives a stride-0 view; layers compute one step and broadcast. Same values, gradients and
+    running statistics as feeding a materialised copy."""
+    torch.manual_seed(3)
+    a = M.build("small_conv", neuron="lif", in_channels=1, channels=(3, 4), input_size=8, bn_mode=mode).double()
+    b = M.build("small_conv", neuron="lif", in_channels=1, channels=(3, 4), input_size=8, bn_mode=mode).double()
+    b.load_state_dict(a.state_dict())
+    img = torch.randn(5, 1, 8, 8, dtype=torch.float64)
+    xs = img.unsqueeze(0).expand(3, *img.shape)               # what to_time_major returns
+    assert xs.stride(0) == 0
+    oa, ob = a(xs), b(xs.contiguous())
+    torch.testing.assert_close(oa, ob, rtol=1e-12, atol=1e-12)
+    oa.square().sum().backward()
+    ob.square().sum().backward()
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-10, atol=1e-12)
+    for (na, ba), (_, bb) in zip(a.named_buffers(), b.named_buffers()):
+        torch.testing.assert_close(ba, bb, rtol=1e-12, atol=1e-12, msg=na)
