@@ -57,6 +57,16 @@ def clamp_tie() -> int:
     return _CLAMP_TIE
 
 
+PARALLEL_MIN_ELEMENTS = 1 << 20
+
+
+def threads_for(elements: int) -> int:
+    """OpenMP threads for a call over ``elements`` (T·N): ``torch.get_num_threads()``, but 1 below 2^20 elements,
+    where a parallel region costs more than it saves (and, on a machine shared with other processes, a thread
+    waiting at the barrier for a descheduled sibling made a 1.5 ms call take 100 ms in benchmarks/neurons.py)."""
+    return 1 if elements < PARALLEL_MIN_ELEMENTS else max(1, torch.get_num_threads())
+
+
 def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Optional[float], decay_input: bool,
                 detach_reset: bool, surrogate, k: float = 1.0, scale_reset: bool = False, kappa_i: float = 0.0,
                 kappa_m: float = 0.0, vth_k: float = 0.0) -> Params:
@@ -66,7 +76,7 @@ def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Opti
         sg_scale=float(getattr(surrogate, "scale", 1.0)), vth_k=float(vth_k), T=T, N=N, hard=int(v_reset is not None),
         vr_zero=int(v_reset is None or float(v_reset) == 0.0), decay_input=int(bool(decay_input)),
         detach=int(bool(detach_reset)), sg_kind=SURROGATE_KIND[surrogate.name], scale_reset=int(bool(scale_reset)),
-        nthreads=torch.get_num_threads(), clamp_tie=clamp_tie())
+        nthreads=threads_for(T * N), clamp_tie=clamp_tie())
 
 
 def _ptr(t: Optional[torch.Tensor]):
