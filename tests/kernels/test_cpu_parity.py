@@ -160,8 +160,12 @@ def test_missing_compiler(monkeypatch):
 
 
 @pytest.mark.parametrize("kind", ["lif", "plif", "klif", "clif", "ilif"])
-def test_many_blocks_and_threads(kind):
+def test_many_blocks_and_threads(kind, monkeypatch):
     """N spanning several 256-element blocks per thread (and a ragged last block), 2 OpenMP threads."""
+    from snnlab.kernels import cpu
+
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     torch.manual_seed(5)
     x = (torch.randn(5, 3, 700) + 0.8).requires_grad_()
     w = torch.randn(5, 3, 700)
