@@ -9,6 +9,7 @@ whose parameters, shape or length disagree, is rebuilt.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,9 +20,28 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["cache_key", "FrameCache", "CACHE_FORMAT"]
+__all__ = ["cache_key", "FrameCache", "CACHE_FORMAT", "file_lock"]
 
 CACHE_FORMAT = 1
+
+
+@contextlib.contextmanager
+def file_lock(path: str | Path):
+    """Exclusive advisory lock on ``path`` (created if needed): processes that build the same cache entry
+    (notebooks run in parallel) wait for each other instead of writing the same files."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no locking
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _canonical(params: dict) -> str:
@@ -86,4 +106,8 @@ class FrameCache:
 
     def get(self, n: int, frame_shape, dtype, compute, progress: bool = False) -> np.ndarray:
         frames = self.load(n)
-        return frames if frames is not None else self.build(n, frame_shape, dtype, compute, progress)
+        if frames is not None:
+            return frames
+        with file_lock(self.dir.with_name(self.dir.name + ".lock")):
+            frames = self.load(n)  # another process may have built it meanwhile
+            return frames if frames is not None else self.build(n, frame_shape, dtype, compute, progress)

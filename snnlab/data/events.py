@@ -152,19 +152,25 @@ class EventFrameDataset(Dataset):
                       "to_frame": "tonic.ToFrame(n_event_bins)"}
             self.cache = FrameCache(cache_root, name, split, T, params)
             self._frames = self.cache.load(len(source))
-            if self._frames is None and self._integer:
-                # counts are stored as uint8 when they fit (half the disk of uint16), else uint16
-                try:
-                    self._count_max = np.iinfo(np.uint8).max
-                    self._frames = self.cache.build(len(source), self.frame_shape, np.uint8, self._compute,
-                                                    progress)
-                except _CountOverflow:
-                    self._count_max = np.iinfo(np.uint16).max
-                    self._frames = self.cache.build(len(source), self.frame_shape, np.uint16, self._compute,
-                                                    progress)
-            elif self._frames is None:
-                self._frames = self.cache.build(len(source), self.frame_shape, np.float32, self._compute,
-                                                progress)
+            if self._frames is None:
+                from snnlab.data.cache import file_lock
+
+                with file_lock(self.cache.dir.with_name(self.cache.dir.name + ".lock")):
+                    self._frames = self.cache.load(len(source))  # built by another process meanwhile?
+                    if self._frames is None:
+                        self._frames = self._build_cache(progress)
+
+    def _build_cache(self, progress: bool) -> np.ndarray:
+        n = len(self.source)
+        if not self._integer:
+            return self.cache.build(n, self.frame_shape, np.float32, self._compute, progress)
+        # counts are stored as uint8 when they fit (half the disk of uint16), else uint16
+        try:
+            self._count_max = np.iinfo(np.uint8).max
+            return self.cache.build(n, self.frame_shape, np.uint8, self._compute, progress)
+        except _CountOverflow:
+            self._count_max = np.iinfo(np.uint16).max
+            return self.cache.build(n, self.frame_shape, np.uint16, self._compute, progress)
 
     _count_max = np.iinfo(np.uint16).max
 

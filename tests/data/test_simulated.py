@@ -118,3 +118,15 @@ def test_truncated_generated_columns_raise(fmnist_root):
     (src.folder / "t.npy").write_bytes((src.folder / "t.npy").read_bytes()[:300])
     with pytest.raises(data.CorruptDatasetError, match=str(src.folder)):
         build_source(fmnist_root, "test")
+
+
+def test_concurrent_builders_wait_for_each_other(fmnist_root):
+    """Two builders of the same split (e.g. notebooks run in parallel) share one generation."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(lambda _: build_source(fmnist_root, "train", n=8, seed=9), range(2))
+    assert a.folder == b.folder
+    for ca, cb in zip(_all_columns(a), _all_columns(b)):
+        np.testing.assert_array_equal(ca, cb)
+    assert len(list(a.folder.parent.glob("*.tmp"))) == 0
