@@ -94,7 +94,8 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
     * events: ``size`` (CIFAR10-DVS default 48), ``resize_mode``, ``pil_quirk``, ``augment`` (``"none"``
       default, ``"clif"``), ``cache`` (True), ``cache_root`` (``<root>/frames``), ``limit``;
       CIFAR10-DVS ``train_per_class`` (900).
-    * ``sim_fashion_events``: ``n`` (first n samples of the split; default all), generator parameters
+    * ``sim_fashion_events``: ``n`` (first n samples of the split; default all; ``n_train``/``n_test`` set it
+      per split, so one options dict serves both splits), generator parameters
       ``seed threshold threshold_sigma eps path saccade_ms steps_per_saccade`` (:class:`SimParams`), and
       the event options above.
     * ``synthetic``: ``n shape classes seed noise``; ``synthetic_events``: ``n classes seed sensor

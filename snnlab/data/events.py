@@ -353,8 +353,8 @@ def build_events(name: str, split: str, T: int | None, root: Path, download: boo
                  limit: int | None = None, progress: bool | None = None, **source_opts) -> EventFrameDataset:
     """Build an event dataset as frames. ``size="default"`` uses the papers' size (48 for CIFAR10-DVS, the
     sensor size otherwise); ``limit`` keeps the first samples; ``source_opts`` go to the source
-    (``train_per_class`` for CIFAR10-DVS; ``n``, ``seed``, ... for ``sim_fashion_events``, see
-    :func:`snnlab.data.simulated.build_source`)."""
+    (``train_per_class`` for CIFAR10-DVS; ``n`` (or ``n_train``/``n_test``, which take precedence for their
+    split), ``seed``, ... for ``sim_fashion_events``, see :func:`snnlab.data.simulated.build_source`)."""
     if T is None:
         raise ValueError(f"T is required for the event dataset {name!r}: pass the number of frames, e.g. T=10")
     info = EVENT_INFO[name]
@@ -369,6 +369,10 @@ def build_events(name: str, split: str, T: int | None, root: Path, download: boo
         from snnlab.data.simulated import build_source
         from snnlab.data.static import FASHION_CLASSES
 
+        n_train, n_test = source_opts.pop("n_train", None), source_opts.pop("n_test", None)
+        per_split = n_train if split == "train" else n_test
+        if per_split is not None:
+            source_opts["n"] = per_split
         source, classes = build_source(root, split, download=download, **source_opts), FASHION_CLASSES
     else:
         raise ValueError(f"{name!r} is not an event dataset; event datasets: {sorted(EVENT_INFO)}")

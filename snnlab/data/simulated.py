@@ -176,8 +176,9 @@ def simulate_events(images: np.ndarray, indices: np.ndarray, split: str, params:
 
 
 def generate_split(images: np.ndarray, labels: np.ndarray, split: str, params: SimParams, folder: Path,
-                   chunk: int = 1000, progress: bool = False) -> dict:
-    """Simulate every image of a split into ``folder`` (column .npy files + meta.json, written last)."""
+                   chunk: int = 1000, progress: bool = False, complete: bool = False) -> dict:
+    """Simulate every image given into ``folder`` (column .npy files + meta.json, written last);
+    ``complete`` records that these are all the images of the split."""
     folder = Path(folder)
     if folder.exists():
         shutil.rmtree(folder)
@@ -221,7 +222,7 @@ def generate_split(images: np.ndarray, labels: np.ndarray, split: str, params: S
     del outs
     np.save(tmp / "offsets.npy", offsets)
     np.save(tmp / "labels.npy", np.asarray(labels, dtype=np.uint8))
-    meta = {"params": asdict(params), "version": GENERATOR_VERSION, "split": split, "n": n,
+    meta = {"params": asdict(params), "version": GENERATOR_VERSION, "split": split, "n": n, "complete": complete,
             "events": total, "seconds": round(time.perf_counter() - start, 2)}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
     tmp.rename(folder)
@@ -281,8 +282,9 @@ class SimEventSource:
 
 def build_source(root: Path, split: str, n: int | None = None, download: bool = False, progress: bool | None = None,
                  chunk: int = 1000, **params) -> SimEventSource:
-    """The simulated events of ``split`` (first ``n`` samples; all when None), generated on first use from
-    the Fashion-MNIST files (see :mod:`snnlab.data.static` for where they are looked for)."""
+    """The simulated events of ``split`` (first ``n`` samples; all when None or larger than the split),
+    generated on first use from the Fashion-MNIST files (see :mod:`snnlab.data.static` for where they are
+    looked for); a stored prefix at least ``n`` long, or the complete split, is reused."""
     from snnlab.data.static import load_idx_split
 
     if split not in _SPLIT_CODE:
@@ -297,8 +299,8 @@ def build_source(root: Path, split: str, n: int | None = None, download: bool = 
     def existing():
         if (folder / "meta.json").is_file():
             src = SimEventSource(folder)
-            if n is None and src.meta["n"] >= (60000 if split == "train" else 10000):
-                return src
+            if src.meta.get("complete"):  # the whole split was simulated: serve any prefix of it
+                return src if n is None else src.subset(min(n, src.meta["n"]))
             if n is not None and src.meta["n"] >= n:
                 return src.subset(n)
         return None
@@ -311,11 +313,12 @@ def build_source(root: Path, split: str, n: int | None = None, download: bool = 
         if src is not None:
             return src
         images, labels = load_idx_split("fashion_mnist", split, Path(root), download)
-        if n is not None:
+        complete = n is None or n >= len(images)
+        if not complete:
             images, labels = images[:n], labels[:n]
         if progress is None:
             progress = len(images) > 5000
-        generate_split(images, labels, split, p, folder, chunk=chunk, progress=progress)
+        generate_split(images, labels, split, p, folder, chunk=chunk, progress=progress, complete=complete)
     return SimEventSource(folder)
 
 

@@ -130,3 +130,15 @@ def test_concurrent_builders_wait_for_each_other(fmnist_root):
     for ca, cb in zip(_all_columns(a), _all_columns(b)):
         np.testing.assert_array_equal(ca, cb)
     assert len(list(a.folder.parent.glob("*.tmp"))) == 0
+
+
+def test_complete_split_serves_any_prefix_and_per_split_sizes(fmnist_root, monkeypatch):
+    full = build_source(fmnist_root, "test")  # the fake test split has 4 images: complete
+    assert full.meta["complete"] and len(full) == 4
+    import snnlab.data.simulated as sim
+
+    monkeypatch.setattr(sim, "generate_split", lambda *a, **k: pytest.fail("regenerated"))
+    assert len(build_source(fmnist_root, "test", n=2)) == 2
+    assert len(build_source(fmnist_root, "test", n=50)) == 4  # larger than the split: all of it
+    ds = data.build("sim_fashion_events", "test", T=2, root=fmnist_root, n_train=3, n_test=4, n=1)
+    assert len(ds) == 4

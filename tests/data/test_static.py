@@ -1,8 +1,6 @@
 """Static datasets on tiny format-faithful fakes, the real Fashion-MNIST offline, and the error messages."""
 from __future__ import annotations
 
-import gzip
-import os
 import time
 from pathlib import Path
 
