@@ -181,8 +181,18 @@ def build_model(config: RunConfig, num_classes: int, in_channels: int, input_siz
     if builder_cls is not None and input_size is not None and "input_size" not in params \
             and "input_size" in inspect.signature(builder_cls.__init__).parameters:
         params["input_size"] = input_size
-    return _models.build(config.model, neuron=config.neuron, neuron_params=dict(config.neuron_params),
+    return _models.build(config.model, neuron=config.neuron, neuron_params=neuron_params_for(config),
                          num_classes=num_classes, in_channels=in_channels, **params)
+
+
+def neuron_params_for(config: RunConfig, neuron: Optional[str] = None, params=None) -> dict:
+    """The neuron keyword arguments of a run: ``neuron_params`` plus ``T`` for GLIF (one conductance per step)
+    unless given."""
+    neuron = neuron or config.neuron
+    out = dict(config.neuron_params if params is None else params)
+    if neuron == "glif":
+        out.setdefault("T", config.steps)
+    return out
 
 
 def switch_neurons(model: nn.Module, neuron: str, neuron_params: Optional[dict] = None) -> None:
@@ -318,6 +328,7 @@ class Trainer:
         nc, ic, size = _dataset_info(self.train_set)
         self.num_classes = cfg.num_classes or nc
         self.in_channels = cfg.in_channels or ic
+        self.input_size = size
         seed_everything(cfg.seed, deterministic=cfg.deterministic)  # model init independent of data building
         self.model = build_model(cfg, self.num_classes, self.in_channels, size).to(self.device)
         self.net = self.model
@@ -369,7 +380,8 @@ class Trainer:
 
     def _apply_switch(self) -> None:
         sw = self.config.switch_neuron
-        switch_neurons(self.model, sw["neuron"], dict(sw.get("neuron_params") or {}))
+        switch_neurons(self.model, sw["neuron"], neuron_params_for(self.config, sw["neuron"],
+                                                                   sw.get("neuron_params") or {}))
         self.progress.message(f"switched neurons to {sw['neuron']} at epoch {self.epoch + 1}")
 
     def state_dict(self) -> dict:
@@ -467,6 +479,10 @@ class Trainer:
 
         cfg = self.config
         self.setup()
+        if self.is_main:
+            atomic_write_text(self.run_dir / "data_info.json", json.dumps(
+                {"num_classes": self.num_classes, "in_channels": self.in_channels, "input_size": self.input_size,
+                 "train_samples": len(self.train_set), "test_samples": len(self.test_set)}))
         ck = self.run_dir / self.CHECKPOINT
         if resume and ck.exists():
             self.load_checkpoint(ck)

@@ -54,7 +54,8 @@ class Run:
 
     def load_model(self, which: str = "final", device: str = "cpu"):
         """The trained network (``which`` = "final" or "best"), in eval mode."""
-        from snnlab.train import _dataset_info, build_datasets, build_model, load_checkpoint, switch_neurons
+        from snnlab.train import (_dataset_info, build_datasets, build_model, load_checkpoint, neuron_params_for,
+                                  switch_neurons)
 
         if which not in ("final", "best"):
             raise ValueError(f"which must be 'final' or 'best', got {which!r}")
@@ -68,7 +69,7 @@ class Run:
         model = build_model(cfg, cfg.num_classes or nc, cfg.in_channels or ic, size)
         if ck.get("neuron") and ck["neuron"] != cfg.neuron and cfg.switch_neuron:
             sw = cfg.switch_neuron
-            switch_neurons(model, sw["neuron"], dict(sw.get("neuron_params") or {}))
+            switch_neurons(model, sw["neuron"], neuron_params_for(cfg, sw["neuron"], sw.get("neuron_params") or {}))
         model.load_state_dict(ck["model"])
         return model.to(device).eval()
 
