@@ -26,6 +26,7 @@ Paper families (``profile="paper"``; sources in brackets):
   ("Modified PLIF Net") is unknown, so the CLIF code's networks and recipe are used: INFERENCE];
   ``klif-<mnist|fmnist|nmnist>-plifnet-<neuron>-T<8|8|10>`` (T unknown: PLIF's; a PLIF-like net: INFERENCE).
   LIF, PLIF and KLIF all take SpikingJelly's defaults here (``KLIF_SJ_NEURON``, klif.md §1.4).
+* ``quick-clif-fmnist-<neuron>``: the CLIF notebooks' quick base (``QUICK_CLIF``); grids derive from it.
 * ``quick-klif-<fmnist|simevents>-<lif|plif|klif>`` and ``quick-klif-fmnist-klif-scalereset``: the KLIF notebooks'
   quick set (``QUICK_KLIF``).
 
@@ -224,6 +225,23 @@ def _register_quick_klif() -> None:
         neuron_params={**paper_neuron_params("klif", "klif"), "scale_reset": True}, **QUICK_KLIF))
 
 
+#: CLIF notebooks' quick set (notebooks/clif): the small conv net (8/16 channels) on a 1000-image Fashion-MNIST subset,
+#: T = 4, one epoch, CLIF-code neuron defaults (τ = 2, V_th = 1, soft reset, Rectangle γ = 1). Small enough that the
+#: τ × k_trunc grid, LIF/CLIF × T × 4 seeds, the switch runs and the neuron comparison fit the 15-minute budget of
+#: the CLIF notebooks on a 2-core CPU; the notebooks derive their grids with ``.replace(...)`` so that identical
+#: cells are shared by hash.
+QUICK_CLIF = dict(QUICK_FMNIST, model_params={"channels": [8, 16]}, batch_size=32, epochs=1, train_subset=1000,
+                  test_subset=1000, T=4)
+
+
+def _register_quick_clif() -> None:
+    for neuron in NEURONS + ("relu",):
+        tag = _neuron_tag(neuron)
+        register(f"quick-clif-fmnist-{tag}", lambda neuron=neuron, tag=tag: RunConfig(
+            name=f"quick-clif-fmnist-{tag}", neuron=neuron, neuron_params=paper_neuron_params("clif", neuron),
+            **{**QUICK_CLIF, "T": 1 if neuron == "relu" else QUICK_CLIF["T"]}))
+
+
 def _register_quick() -> None:
     for neuron in NEURONS + ("relu",):
         tag = _neuron_tag(neuron)
@@ -268,4 +286,5 @@ def _register_smoke() -> None:
 _register_paper()
 _register_quick()
 _register_quick_klif()
+_register_quick_clif()
 _register_smoke()
