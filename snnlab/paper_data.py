@@ -22,7 +22,7 @@ __all__ = [
     "CLIF_TIMESTEPS",
     "CLIF_FIG3_KNOWN", "CLIF_LIF_BASELINES",
     "KLIF_REPORTED", "KLIF_PLIF_REFERENCE", "KLIF_PSN_REEVALUATION", "KLIF_CLOSED_FORM_TABLE", "KLIF_WORKED_TRACE",
-    "ILIF_TEMPORAL_FACTOR_TABLE", "ILIF_FORWARD_FIRING_RATES",
+    "ILIF_TEMPORAL_FACTOR_TABLE", "ILIF_FORWARD_FIRING_RATES", "ILIF_REFERENCE_TRACES",
     "table", "TABLES",
 ]
 
@@ -375,6 +375,23 @@ ILIF_FORWARD_FIRING_RATES: list[dict[str, Any]] = [
     dict(tau=1.1, mu=1.0, input="static", T=None, LIF=0.518, ILIF=0.502),
     dict(tau=2.0, mu=1.0, input="static", T=None, LIF=0.592, ILIF=0.523),
     dict(tau=2.0, mu=1.5, input="iid", T=20, LIF=0.840, ILIF=0.698),
+]
+
+# ilif.md §1.6: the spec's reference traces (an independent numpy transcription of §1.3; one neuron, V_th = 1,
+# soft reset, κ_I = 0.03, κ_M = 1), rounded to 6 decimals as printed. The spec's numbers, not the paper's. For
+# τ = 1.1 the spec prints only S (both neurons), the LIF V and the ILIF M and V.
+ILIF_REFERENCE_TRACES: list[dict[str, Any]] = [
+    dict(tau=2.0, X=[1.2, 1.2, 1.2, 1.2, 0.3, 2.5],
+         LIF=dict(H=[1.2, 1.3, 1.35, 1.375, 0.4875, 2.74375], S=[1, 1, 1, 1, 0, 1],
+                  V=[0.2, 0.3, 0.35, 0.375, 0.4875, 1.74375]),
+         ILIF=dict(A=[0.0, 0.036, 0.00108, 0.036032, 0.037081, 0.001112],
+                   H=[1.2, 0.989083, 1.693462, 1.155896, -0.029459, 2.484158], S=[1, 0, 1, 1, 0, 1],
+                   M=[0.2, 0.2, 0.893462, 1.049358, 1.049358, 2.533516],
+                   V=[-0.349834, 0.989083, -0.016142, -0.584755, -0.029459, 0.5577])),
+    dict(tau=1.1, X=[1.2, 1.2, 1.2, 1.2, 0.3, 2.5],
+         LIF=dict(S=[1, 1, 1, 1, 0, 1], V=[0.2, 0.218182, 0.219835, 0.219985, 0.319999, 1.529091]),
+         ILIF=dict(S=[1, 1, 1, 1, 0, 1], M=[0.2, 0.332197, 0.454199, 0.572574, 0.572574, 2.091054],
+                   V=[-0.349834, -0.450097, -0.489635, -0.520982, 0.215525, 0.628449])),
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
