@@ -54,7 +54,7 @@ data: | $(STAMP)
 
 data-smoke: ;
 data-quick: data
-	$(PY) -m snnlab.data.prepare sim_fashion_events
+	$(PY) -m snnlab.data.prepare sim_fashion_events --n-train 10000 --n-test 2000
 data-paper: data
 	$(PY) -m snnlab.data.prepare --check-paper
 
