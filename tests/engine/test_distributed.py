@@ -48,7 +48,7 @@ def _worker(rank, world, port, out_dir, runs_dir):
     (idx,) = list(EpochBatchSampler(N, N, SEED, 0, True, d.rank, d.world_size))
     losses.build("tet")(net(x[:, idx]), y[idx]).backward()
     torch.save({"idx": idx, "grads": [p.grad for p in model.parameters()]}, os.path.join(out_dir, f"rank{rank}.pt"))
-    cfg = get("smoke-lif").replace(max_steps_per_epoch=2, batch_size=8)
+    cfg = get("smoke-lif").replace(max_steps_per_epoch=1, batch_size=8, test_subset=8)
     r = run(cfg)
     with open(os.path.join(out_dir, f"done{rank}.json"), "w") as f:
         json.dump({"rank": rank, "dir": str(r.dir), "world": r.summary["world_size"] if rank == 0 else None}, f)

@@ -112,7 +112,7 @@ def test_neuron_switch_continues_lif_run_as_clif(tmp_path):
 
 def test_truncated_events_and_ann_smoke_runs(tmp_path):
     for name in ("smoke-tbptt", "smoke-events", "smoke-ann"):
-        r = run(get(name), out=tmp_path)
+        r = run(get(name).replace(max_steps_per_epoch=1, test_subset=16), out=tmp_path)
         assert r.summary["final_test_acc"] is not None
     assert get("smoke-ann").steps == 1 and get("smoke-ann").replace(T=6).steps == 1
     assert r.summary["T"] == 1 and r.summary["firing_rate_mean"] is None
