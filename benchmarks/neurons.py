@@ -193,10 +193,10 @@ def main(argv=None):
         "malloc_pinned": pinned, "dtype": "float32",
     }
     try:
-        import spikingjelly
+        from importlib.metadata import version
 
-        meta["spikingjelly"] = getattr(spikingjelly, "__version__", "unknown")
-    except ImportError:
+        meta["spikingjelly"] = version("spikingjelly")
+    except Exception:  # noqa: BLE001 - not installed
         meta["spikingjelly"] = None
 
     rows = []
