@@ -15,7 +15,6 @@ checkpoint, it is used instead of retraining the prefix, see ``snnlab.train``).
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
@@ -259,6 +258,3 @@ def parse_assignments(items) -> dict:
         out[key.strip()] = parse_value(value.strip())
     return out
 
-
-def _asdict(cfg: RunConfig) -> dict:  # pragma: no cover - kept for dataclasses API symmetry
-    return dataclasses.asdict(cfg)
