@@ -27,6 +27,11 @@ Paper families (``profile="paper"``; sources in brackets):
   ``klif-<mnist|fmnist|nmnist>-plifnet-<neuron>-T<8|8|10>`` (T unknown: PLIF's; a PLIF-like net: INFERENCE).
   LIF, PLIF and KLIF all take SpikingJelly's defaults here (``KLIF_SJ_NEURON``, klif.md §1.4).
 * ``quick-clif-fmnist-<neuron>``: the CLIF notebooks' quick base (``QUICK_CLIF``); grids derive from it.
+* ILIF notebooks (notebooks/ilif, ``_register_ilif_notebooks``): ``ilif-<dataset>-<model>-klif`` (KLIF with the ILIF
+  recipe, completing the ILIF comparison table); ``ilif-gamma-cifar10-<resnet18|snn5>-<lif|ilif>-g<γ>-s<seed>``
+  (the γ sweep of ilif.md §2.3 item 4: ILIF recipe with the Rectangle surrogate of width γ, seeds 1234–1236
+  [chosen: the paper's seeds are not known]); ``quick-ilif-gamma-<lif|ilif>-g<γ>-s<seed>`` and
+  ``quick-ilif-<fmnist|simevents>-<neuron>``: the quick set (``QUICK_ILIF``).
 * ``quick-klif-<fmnist|simevents>-<lif|plif|klif>`` and ``quick-klif-fmnist-klif-scalereset``: the KLIF notebooks'
   quick set (``QUICK_KLIF``).
 
@@ -242,6 +247,56 @@ def _register_quick_clif() -> None:
             **{**QUICK_CLIF, "T": 1 if neuron == "relu" else QUICK_CLIF["T"]}))
 
 
+#: ILIF notebooks' quick set (notebooks/ilif): a 784-400-200-10 spiking MLP (BN, two spiking layers; the small conv
+#: net is too slow for 16 γ-sweep runs plus the comparison table in the 10-minute budget on a 2-core CPU) on a
+#: 10k-image Fashion-MNIST subset (test 2k), T = 4, 2 epochs, batch 64, TET loss, ILIF-code neuron settings
+#: (τ = 1.1, V_th = 1, soft reset). The γ sweep uses the Rectangle surrogate of width γ; the comparison table the
+#: code's Sigmoid(α = 4) (width 1). Simulated events: T = 8 frames, the 10k/2k prefix that `make data-quick` builds.
+QUICK_ILIF = dict(QUICK_FMNIST, model="mlp", model_params={"hidden": [400, 200]}, batch_size=64, epochs=2,
+                  train_subset=10000, test_subset=2000, T=4, seed=0)
+QUICK_ILIF_GAMMAS = (0.5, 1.0, 2.0, 4.0)
+ILIF_PAPER_GAMMAS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def _ilif_gamma_params(gamma: float) -> dict:
+    return {"tau": 1.1, "v_threshold": 1.0, "surrogate": "rectangle", "width": float(gamma)}
+
+
+def _register_ilif_notebooks() -> None:
+    # KLIF with the ILIF recipe (the ILIF paper family registers lif plif clif ilif relu)
+    for ds, wd in (("cifar10", 5e-5), ("cifar100", 5e-4)):
+        _paper(f"ilif-{ds}-resnet18-klif", "ilif", "klif", T=6, dataset=ds, weight_decay=wd, seed=1234, **_CIFAR)
+    _paper("ilif-dvscifar10-vgg11-klif", "ilif", "klif", T=10, dataset="cifar10_dvs", seed=1234,
+           **{**_DVS, "lr": 0.05, "epochs": 200, "batch_size": 128}, model_params={"dropout": 0.3},
+           mse_target="onehot")
+    _paper("ilif-dvsgesture-vgg11-klif", "ilif", "klif", T=20, dataset="dvs_gesture", seed=1234,
+           **{**_DVS, "epochs": 200, "batch_size": 16}, model_params={"dropout": 0.4})
+    # the γ sweep (ilif.md §2.3 item 4): CIFAR-10, T = 6, README recipe, Rectangle surrogate of width γ
+    for model, tag in (("spiking_resnet18", "resnet18"), ("snn5_noap", "snn5")):
+        for neuron in ("lif", "ilif"):
+            for gamma in ILIF_PAPER_GAMMAS:
+                for seed in (1234, 1235, 1236):
+                    name = f"ilif-gamma-cifar10-{tag}-{neuron}-g{gamma:g}-s{seed}"
+                    register(name, lambda name=name, model=model, neuron=neuron, gamma=gamma, seed=seed: RunConfig(
+                        name=name, neuron=neuron, neuron_params=_ilif_gamma_params(gamma), T=6, dataset="cifar10",
+                        weight_decay=5e-5, seed=seed, **{**_CIFAR, "model": model}))
+    # quick set
+    for neuron in ("lif", "ilif"):
+        for gamma in QUICK_ILIF_GAMMAS:
+            for seed in (0, 1):
+                name = f"quick-ilif-gamma-{neuron}-g{gamma:g}-s{seed}"
+                register(name, lambda name=name, neuron=neuron, gamma=gamma, seed=seed: RunConfig(
+                    name=name, neuron=neuron, neuron_params=_ilif_gamma_params(gamma), **{**QUICK_ILIF, "seed": seed}))
+    for neuron in ("lif", "plif", "clif", "klif", "ilif"):
+        register(f"quick-ilif-fmnist-{neuron}", lambda neuron=neuron: RunConfig(
+            name=f"quick-ilif-fmnist-{neuron}", neuron=neuron, neuron_params=paper_neuron_params("ilif", neuron),
+            **QUICK_ILIF))
+        register(f"quick-ilif-simevents-{neuron}", lambda neuron=neuron: RunConfig(
+            name=f"quick-ilif-simevents-{neuron}", neuron=neuron, neuron_params=paper_neuron_params("ilif", neuron),
+            **{**QUICK_ILIF, "dataset": "sim_fashion_events", "T": 8,
+               "data_opts": {"n_train": 10000, "n_test": 2000}}))
+
+
 def _register_quick() -> None:
     for neuron in NEURONS + ("relu",):
         tag = _neuron_tag(neuron)
@@ -287,4 +342,5 @@ _register_paper()
 _register_quick()
 _register_quick_klif()
 _register_quick_clif()
+_register_ilif_notebooks()
 _register_smoke()
