@@ -213,7 +213,7 @@ QUICK_FMNIST = dict(profile="quick", model="small_conv", model_params={"channels
 
 #: KLIF notebooks' quick set (notebooks/klif): LIF, PLIF, KLIF with SpikingJelly's neuron defaults, a narrower net and
 #: a training subset so that 2 seeds × 3 neurons × 2 datasets plus the scale_reset ablation fit in minutes.
-QUICK_KLIF = dict(QUICK_FMNIST, model_params={"channels": [16, 32]}, batch_size=64, epochs=2, train_subset=5000,
+QUICK_KLIF = dict(QUICK_FMNIST, model_params={"channels": [16, 32]}, batch_size=64, epochs=2, train_subset=4000,
                   test_subset=2000, T=4)
 
 
