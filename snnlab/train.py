@@ -323,6 +323,8 @@ class Trainer:
         from snnlab.reproducibility import seed_everything
 
         cfg = self.config
+        if cfg.num_threads:
+            torch.set_num_threads(cfg.num_threads)
         seed_everything(cfg.seed, deterministic=cfg.deterministic)
         self.train_set, self.test_set = build_datasets(cfg)
         nc, ic, size = _dataset_info(self.train_set)

@@ -25,7 +25,8 @@ __all__ = ["RunConfig", "NOT_HASHED", "PROFILES", "parse_value", "parse_assignme
 PROFILES = ("smoke", "quick", "paper")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "constant")
-NOT_HASHED = frozenset({"num_workers", "eval_batch_size", "checkpoint_every", "progress", "device", "notes"})
+NOT_HASHED = frozenset({"num_workers", "num_threads", "eval_batch_size", "checkpoint_every", "progress", "device",
+                        "notes"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class RunConfig:
     deterministic: bool = False               # torch.use_deterministic_algorithms (GPU)
     # not hashed
     num_workers: int = 0
+    num_threads: Optional[int] = None         # torch CPU threads (None = torch's default); 1 is faster when the
+                                              # CPU is oversubscribed (several runs at once)
     eval_batch_size: Optional[int] = None
     checkpoint_every: Optional[int] = None    # also checkpoint every n optimiser steps inside an epoch
     progress: str = "auto"                    # auto (tqdm on a TTY, one line per epoch otherwise) | bar | line | quiet
@@ -97,7 +100,7 @@ class RunConfig:
                 raise ValueError(f"RunConfig.{k} must be a {'non-negative' if k in ('seed', 'num_workers') else 'positive'}"
                                  f" int, got {v!r}")
         for k in ("num_classes", "in_channels", "train_subset", "test_subset", "max_steps_per_epoch", "t_max",
-                  "k_trunc", "eval_batch_size", "checkpoint_every"):
+                  "k_trunc", "eval_batch_size", "checkpoint_every", "num_threads"):
             v = getattr(self, k)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ValueError(f"RunConfig.{k} must be None or a positive int, got {v!r}")

@@ -25,7 +25,7 @@ def test_hash_changes_with_every_result_field_and_not_with_others():
     for key, value in changed.items():
         extra = {"epochs": 2} if key == "switch_neuron" else {}
         assert base.replace(**{key: value}, **extra).hash() != h, key
-    for key, value in {"num_workers": 3, "eval_batch_size": 7, "checkpoint_every": 2, "progress": "line",
+    for key, value in {"num_workers": 3, "num_threads": 1, "eval_batch_size": 7, "checkpoint_every": 2, "progress": "line",
                        "device": "cpu", "notes": "x"}.items():
         assert key in NOT_HASHED
         assert base.replace(**{key: value}).hash() == h, key
