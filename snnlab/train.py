@@ -103,8 +103,9 @@ def set_rng_state(state: dict) -> None:
 class EpochBatchSampler(torch.utils.data.Sampler):
     """Batches of indices for one epoch: the permutation of ``range(n)`` drawn from ``(seed, epoch)``, cut into
     global batches of ``batch_size``; rank r of ``world`` takes every world-th index of each global batch. Starts
-    at batch ``start`` (resume) and stops after ``max_steps`` batches. The last global batch is dropped when it is
-    smaller than ``2·world`` samples (BatchNorm needs more than one sample per step)."""
+    at batch ``start`` (resume) and stops after ``max_steps`` batches. With ``shuffle`` (training) the last global
+    batch is dropped when it is smaller than ``2·world`` samples (BatchNorm needs more than one sample per step);
+    evaluation (``shuffle=False``) keeps every sample."""
 
     def __init__(self, n: int, batch_size: int, seed: int, epoch: int, shuffle: bool = True, rank: int = 0,
                  world: int = 1, start: int = 0, max_steps: Optional[int] = None):
@@ -118,8 +119,8 @@ class EpochBatchSampler(torch.utils.data.Sampler):
         else:
             perm = list(range(self.n))
         batches = [perm[i:i + self.batch_size] for i in range(0, self.n, self.batch_size)]
-        if batches and len(batches[-1]) < 2 * self.world and (len(batches) > 1 or self.shuffle):
-            batches.pop()
+        if self.shuffle and len(batches) > 1 and len(batches[-1]) < 2 * self.world:
+            batches.pop()  # training only: BatchNorm needs > 1 sample per rank; evaluation keeps every sample
         if self.max_steps is not None:
             batches = batches[:self.max_steps]
         return batches

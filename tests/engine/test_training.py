@@ -133,3 +133,18 @@ def test_cli_train_configs_eval(tmp_path, capsys):
     assert ev["test_acc"] == pytest.approx(r.summary["final_test_acc"])
     assert cli.main(["train", "no-such-config"]) == 2
     assert "unknown config" in capsys.readouterr().err
+
+
+def test_epoch_batch_sampler_order_shards_and_resume():
+    from snnlab.train import EpochBatchSampler
+
+    full = list(EpochBatchSampler(10, 4, seed=3, epoch=0))
+    assert [len(b) for b in full] == [4, 4, 2] and sorted(sum(full, [])) == list(range(10))
+    assert full == list(EpochBatchSampler(10, 4, seed=3, epoch=0))            # same (seed, epoch): same order
+    assert full != list(EpochBatchSampler(10, 4, seed=3, epoch=1))
+    assert list(EpochBatchSampler(10, 4, seed=3, epoch=0, start=1)) == full[1:]  # resume mid-epoch
+    r0 = list(EpochBatchSampler(10, 4, 3, 0, rank=0, world=2))
+    r1 = list(EpochBatchSampler(10, 4, 3, 0, rank=1, world=2))
+    assert [sorted(a + b) for a, b in zip(r0, r1)] == [sorted(b) for b in full]
+    assert sum(list(EpochBatchSampler(9, 4, 0, 0, shuffle=False)), []) == list(range(9))   # eval keeps all
+    assert [len(b) for b in EpochBatchSampler(9, 4, 0, 0)] == [4, 4]            # train drops a 1-sample batch
