@@ -382,6 +382,9 @@ class Trainer:
         return None if sw is None else int(sw["epoch"])
 
     def _apply_switch(self) -> None:
+        if getattr(self, "switched", False):
+            return
+        self.switched = True
         sw = self.config.switch_neuron
         switch_neurons(self.model, sw["neuron"], neuron_params_for(self.config, sw["neuron"],
                                                                    sw.get("neuron_params") or {}))
@@ -400,7 +403,7 @@ class Trainer:
             "epoch": self.epoch, "step": self.step, "global_step": self.global_step,
             "acc": dict(self.acc), "metrics": list(self.metrics), "total_seconds": self.total_seconds,
             "best_acc": self.best_acc, "best_epoch": self.best_epoch,
-            "switched": self._switch_epoch() is not None and self.epoch >= self._switch_epoch(),
+            "switched": getattr(self, "switched", False),
         }
 
     def save_checkpoint(self) -> None:

@@ -108,6 +108,15 @@ def test_neuron_switch_continues_lif_run_as_clif(tmp_path):
     assert {type(n).__name__ for _, n in neuron_layers(model)} == {"CLIF"}
     with pytest.raises(ValueError, match="switch_neuron"):
         cfg.replace(switch_neuron={"epoch": 5, "neuron": "clif"})
+    # killed right after the LIF epoch and resumed: the same final network
+
+    def killer(ev, tr):
+        if ev == "epoch_end" and tr.epoch == 1:
+            raise Kill()
+
+    with pytest.raises(Kill):
+        run(cfg, out=tmp_path / "b", callbacks=[killer])
+    _assert_same_state(_state(r.dir), _state(run(cfg, out=tmp_path / "b").dir))
 
 
 def test_truncated_events_and_ann_smoke_runs(tmp_path):
