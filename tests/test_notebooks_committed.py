@@ -21,7 +21,5 @@ def test_notebook_is_clean_and_checkable(path):
     assert nbclean.problems(nb) == []
     params = nbrun.notebook_parameters(path)
     assert params["profile"] == "smoke", "the committed defaults must be the CI-sized smoke profile"
-    checked = [c for c in nb.cells if nbclean.is_checked(c)]
-    assert checked, "mark at least one deterministic output cell with '# NBVAL_CHECK_OUTPUT'"
     for profile in PROFILES:  # every profile's overrides type-check against the defaults
         nbrun.resolve_parameters(path, profile)
