@@ -15,7 +15,6 @@ headline numbers in ``figures/<topic>/results.json``.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from snnlab.fileio import atomic_write_text, file_lock
 from snnlab.paths import figures_dir, repo_root
 from snnlab.reproducibility import env_info, seed_everything
 
@@ -109,20 +109,6 @@ def pick(profile: str, **per_profile: Any) -> Any:
     raise NotebookParameterError(f"pick(): no value for profile {profile!r} or a smaller one; got {sorted(per_profile)}")
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    """An exclusive advisory lock beside ``path`` (notebooks of one topic may run in parallel)."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _jsonable(obj: Any) -> Any:
     """Turn dataclasses, numpy/torch scalars and tensors, paths and sets into JSON values."""
     import dataclasses
@@ -144,13 +130,6 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, (str, int, float, bool)) or obj is None:
         return obj
     return repr(obj)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -205,7 +184,7 @@ class Notebook:
     def results(self, **values: Any) -> dict:
         """Merge headline numbers into ``figures/<topic>/results.json`` (safe under ``make -j``)."""
         path = self.out_dir / "results.json"
-        with _locked(path):
+        with file_lock(path.with_name(f".{path.name}.lock")):
             current = json.loads(path.read_text()) if path.exists() else {}
             if current.get("profile") not in (None, self.profile):
                 current = {}  # results of another profile are replaced, never mixed

@@ -46,6 +46,7 @@ from torch import nn
 from snnlab import losses as _losses
 from snnlab import models as _models
 from snnlab.experiments.config import RunConfig
+from snnlab.fileio import atomic_write_bytes, atomic_write_text
 from snnlab.models.layers import make_neuron, neuron_layers, reset_net
 
 __all__ = ["Trainer", "TrainingDiverged", "train", "evaluate", "build_model", "atomic_save", "atomic_write_text",
@@ -57,23 +58,10 @@ class TrainingDiverged(RuntimeError):
 
 
 # ---------------------------------------------------------------------------------------------------- files
-def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def atomic_save(obj, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     buf = io.BytesIO()
     torch.save(obj, buf)
-    with open(tmp, "wb") as f:
-        f.write(buf.getbuffer())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write_bytes(path, buf.getbuffer(), fsync=True)
 
 
 def load_checkpoint(path: Path, map_location="cpu") -> dict:
@@ -149,6 +137,11 @@ def build_datasets(config: RunConfig):
     from snnlab import data
 
     opts = dict(config.data_opts)
+    if config.dataset == "sim_fashion_events":
+        # simulated on demand: simulate (and cache frames for) only the first train_subset/test_subset samples
+        # instead of simulating the whole split to draw a random subset from it
+        opts.setdefault("n_train", config.train_subset)
+        opts.setdefault("n_test", config.test_subset)
     train = data.build(config.dataset, "train", T=config.steps, **opts)
     test_opts = {k: v for k, v in opts.items() if k not in ("mixup_cutmix",)}
     test = data.build(config.dataset, "test", T=config.steps, **test_opts)

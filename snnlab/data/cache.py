@@ -9,7 +9,6 @@ whose parameters, shape or length disagree, is rebuilt.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -20,28 +19,11 @@ from typing import Callable
 
 import numpy as np
 
+from snnlab.fileio import file_lock
+
 __all__ = ["cache_key", "FrameCache", "CACHE_FORMAT", "file_lock"]
 
 CACHE_FORMAT = 1
-
-
-@contextlib.contextmanager
-def file_lock(path: str | Path):
-    """Exclusive advisory lock on ``path`` (created if needed): processes that build the same cache entry
-    (notebooks run in parallel) wait for each other instead of writing the same files."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no locking
-            yield
-            return
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _canonical(params: dict) -> str:

@@ -153,7 +153,7 @@ class EventFrameDataset(Dataset):
             self.cache = FrameCache(cache_root, name, split, T, params)
             self._frames = self.cache.load(len(source))
             if self._frames is None:
-                from snnlab.data.cache import file_lock
+                from snnlab.fileio import file_lock
 
                 with file_lock(self.cache.dir.with_name(self.cache.dir.name + ".lock")):
                     self._frames = self.cache.load(len(source))  # built by another process meanwhile?

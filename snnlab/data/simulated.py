@@ -289,7 +289,7 @@ def build_source(root: Path, split: str, n: int | None = None, download: bool = 
 
     if split not in _SPLIT_CODE:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    from snnlab.data.cache import file_lock
+    from snnlab.fileio import file_lock
 
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise ValueError(f"n must be a positive int or None, got {n!r}")

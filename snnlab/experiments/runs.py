@@ -6,12 +6,15 @@ A run lives in ``runs_dir()/<name>-<hash[:10]>/`` (``RunConfig.run_name``) and h
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Union
 
 from snnlab.experiments.config import RunConfig
+from snnlab.fileio import file_lock
 
 __all__ = ["Run", "run", "run_dir_for", "load_run"]
 
@@ -112,8 +115,15 @@ def run(config: RunConfig, resume: bool = True, progress: Optional[str] = None, 
         s = r.summary
         if s.get("config_hash") == config.hash():
             return r
-    if retrain:
-        for name in ("summary.json", "checkpoint.pt"):
-            (d / name).unlink(missing_ok=True)
-    train(config, d, resume=resume and not retrain, progress=progress, callbacks=callbacks)
+    # one trainer per run folder: notebooks run in parallel (make -j2) may ask for the same config; the second
+    # waits, then finds the run finished and reuses it. Under torchrun the ranks of one run train together
+    # (rank 0 alone writes), so they must not wait for each other.
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    with contextlib.nullcontext() if distributed else file_lock(d.with_name(f".{d.name}.train.lock")):
+        if r.finished and not retrain and r.summary.get("config_hash") == config.hash():
+            return r
+        if retrain:
+            for name in ("summary.json", "checkpoint.pt"):
+                (d / name).unlink(missing_ok=True)
+        train(config, d, resume=resume and not retrain, progress=progress, callbacks=callbacks)
     return r

@@ -158,3 +158,25 @@ def test_epoch_batch_sampler_order_shards_and_resume():
     assert [sorted(a + b) for a, b in zip(r0, r1)] == [sorted(b) for b in full[:2]]
     assert sum(list(EpochBatchSampler(9, 4, 0, 0, shuffle=False)), []) == list(range(9))   # eval keeps all
     assert [len(b) for b in EpochBatchSampler(9, 4, 0, 0)] == [4, 4]            # train drops a 1-sample batch
+
+
+def test_parallel_requests_for_one_config_train_it_once(tmp_path, monkeypatch):
+    """Two processes asking for the same config (make -j2 notebooks) train it once; the second reuses it."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SNNLAB_RUNS", str(tmp_path / "runs"))
+    code = ("from snnlab.experiments import get, run; "
+            "r = run(get('smoke-lif').replace(max_steps_per_epoch=2, batch_size=8, test_subset=8), progress='quiet'); "
+            "print(r.dir)")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
+    run_dir = outs[0][0].strip().splitlines()[-1]
+    assert outs[1][0].strip().splitlines()[-1] == run_dir
+    import json
+    from pathlib import Path
+
+    epochs = [json.loads(l)["epoch"] for l in (Path(run_dir) / "metrics.jsonl").read_text().splitlines() if l.strip()]
+    assert epochs == sorted(set(epochs)), f"an epoch was trained twice: {epochs}"
