@@ -7,6 +7,10 @@ recursions are written at the top of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ili
 Saved for backward: only the input ``x`` (kept by reference, no copy when it is already contiguous) and the
 initial state; the backward recomputes H (and M, A, σ terms) block by block in cache before running the
 recursion backwards. So a layer keeps one ``[T, ...]`` tensor (its input) for backward, whatever the neuron.
+Exception, ``uses_code_path``: LIF (not PLIF/KLIF) with a rectangle surrogate, soft reset and a float τ keeps
+one uint8 per element and step instead (bit 0 = S[t], bit 1 = [|H[t] − V_th| ≤ γ/2]): for soft reset
+dV/dH = 1 − V_th·g needs no H, and the rectangle g is (scale/γ)·[in window]. 1 B/element-step instead of x's 4
+(float32) or 8 (float64); the gradients are bit-identical to the general kernel's.
 
 Exactness (see tests/kernels): LIF, PLIF and KLIF forwards are bit-identical to the reference loop (same
 operation order, no FMA); CLIF and ILIF use their own vectorised exp in σ, within an ulp or two of torch's.
@@ -143,6 +147,49 @@ class _LIFFunction(torch.autograd.Function):
         return gx, (gv0 if ctx.needs_input_grad[1] else None), g_tau, g_k, None, None
 
 
+class _LIFCodeFunction(torch.autograd.Function):
+    """LIF, rectangle surrogate, soft reset, float τ (``uses_code_path``). Inputs: x [T, N], v0 [N] | None.
+
+    Saves only the uint8 code [T, N] (bit 0 = S[t], bit 1 = |H[t] − V_th| ≤ γ/2) written by the forward; the
+    backward ``csrc/lif.h`` (coded path) reads it: g = (scale/γ)·bit1, gH = gS·g + cV·(1 − V_th·g) (g dropped
+    in the reset term when detach_reset), gX = gH (decay_input: gH/τ), cV ← gH − gH/τ.
+    """
+
+    @staticmethod
+    def forward(ctx, x, v0, p: Params):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        vT = torch.empty(N, dtype=x.dtype)
+        code = torch.empty((T, N), dtype=torch.uint8)
+        _call(_fn("lif", x.dtype, "forward_code"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(s), _ptr(code),
+              _ptr(vT))
+        ctx.save_for_backward(code)
+        ctx.p = p
+        return s, vT
+
+    @staticmethod
+    def backward(ctx, gs, gvT):
+        (code,) = ctx.saved_tensors
+        p = ctx.p
+        dtype = gs.dtype if gs is not None else gvT.dtype
+        T, N = code.shape
+        gs = torch.zeros((T, N), dtype=dtype) if gs is None else gs.contiguous()
+        gvT = torch.zeros(N, dtype=dtype) if gvT is None else gvT.contiguous()
+        gx = torch.empty((T, N), dtype=dtype)
+        gv0 = torch.empty(N, dtype=dtype)
+        _call(_fn("lif", dtype, "backward_code"), ctypes.byref(p), _ptr(code), _ptr(gs), _ptr(gvT), _ptr(gx),
+              _ptr(gv0))
+        return gx, (gv0 if ctx.needs_input_grad[1] else None), None
+
+
+def uses_code_path(neuron) -> bool:
+    """True when ``run`` keeps the 1-byte code instead of x for ``neuron``'s backward: kind "lif" (PLIF's τ is a
+    tensor, KLIF's U = ReLU(kH) needs H), rectangle surrogate, soft reset (``v_reset is None``), τ a plain
+    number. decay_input and detach_reset may be anything."""
+    return (neuron.kind == "lif" and neuron.surrogate.name == "rectangle" and neuron.v_reset is None
+            and not isinstance(neuron.tau, torch.Tensor))
+
+
 class _CLIFFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, v0, m0, p: Params):
@@ -222,7 +269,10 @@ def run(neuron, x: torch.Tensor, state: dict):
         p = make_params(**common, k=float(k_t.detach()) if klif else 1.0, vth_k=vth_k,
                         scale_reset=bool(getattr(neuron, "scale_reset", False)) if klif else False)
         v0 = _flat_state(st["V"], shape, dtype)
-        s, vT = _LIFFunction.apply(x2, v0, tau_t, k_t, p, klif)
+        if uses_code_path(neuron):
+            s, vT = _LIFCodeFunction.apply(x2, v0, p)
+        else:
+            s, vT = _LIFFunction.apply(x2, v0, tau_t, k_t, p, klif)
         return s.view(x.shape), {"V": vT.view(shape)}
     if kind == "clif":
         p = make_params(**common)

@@ -18,6 +18,15 @@
  *   gX  = gH (decay_input: gH/tau);  dL/dV[t-1] = gH - gH/tau
  *   dH/dtau = (V - V_reset)/tau^2 (decay_input=False),  -(X - (V - V_reset))/tau^2 (True)
  * Only X and the initial state are kept for backward: H is recomputed block by block.
+ *
+ * Coded path (LIF only: rectangle surrogate, soft reset, scalar tau; snn_lif_forward_code / _backward_code):
+ * for soft reset dV/dH = 1 - V_th*g does not depend on S, and the rectangle g(H - V_th) = (1/gamma)*w with
+ * w = [|H - V_th| <= gamma/2] (the `<=` of FN(sg)), so the backward needs only w per element and step. The
+ * forward stores code = S | (w << 1) as one uint8 per element and step (bit 0 = spike, bit 1 = in window) and
+ * the backward reads it instead of recomputing H: 1 byte/element-step kept for backward instead of X's 4 (f32).
+ *   g = w ? c1 : 0;  gH = gS*g + cV*(1 - V_th*(detach ? 0 : g));  gX = gH (decay_input: gH/tau);
+ *   dL/dV[t-1] = gH - gH/tau
+ * Same operations on the same values as the general backward, so the gradients are bit-identical to it.
  */
 
 /* ---- forward of one block [i0, i0+nb). Rows are written through (base, stride) pairs so that every store in
@@ -159,5 +168,78 @@ int FN(snn_lif_backward)(const params_t *p, int klif, const real *x, const real 
     size_t bytes = (size_t)p->T * 2 * BLOCK * sizeof(real);
     PARALLEL_BLOCKS_ACC(nblk, p->nthreads, bytes, 2, out_acc,
                         FN(lif_bwd_range)(p, klif, x, v0, gs, gvT, gx, gv0, (real *)scratch, b0, b1, acc));
+    return 0;
+}
+
+/* ---------------- coded path: forward writes code[t*N + i] = S | (in_window << 1), backward reads it --------- */
+HOT static void FN(lif_fwd_code_range)(const params_t *p, const real *x, const real *v0, real *s, uint8_t *code,
+                                       real *vT, int64_t blk0, int64_t blk1) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
+    const int di = p->decay_input, vr0 = p->vr_zero;
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1); /* rectangle: c0 = gamma/2 */
+    real v[BLOCK];
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((N - i0) < BLOCK ? (N - i0) : BLOCK);
+        for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (real)0;
+        for (int64_t t = 0; t < T; t++) {
+            const real *restrict xt = x + t * N + i0;
+            real *restrict st = s + t * N + i0;
+            uint8_t *restrict ct = code + t * N + i0;
+            for (int b = 0; b < nb; b++) {
+                real h = FN(charge)(v[b], xt[b], tau, vr, di, vr0);
+                real z = h - vth;
+                int sp = z >= (real)0;
+                int in = ABS(z) <= c0;
+                real sv = sp ? (real)1 : (real)0;
+                v[b] = FN(reset)(h, sv, vth, vr, 0);
+                st[b] = sv;
+                ct[b] = (uint8_t)(sp | (in << 1));
+            }
+        }
+        for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
+    }
+}
+
+HOT static void FN(lif_bwd_code_range)(const params_t *p, const uint8_t *code, const real *gs, const real *gvT,
+                                       real *gx, real *gv0, int64_t blk0, int64_t blk1) {
+    const int64_t T = p->T, N = p->N;
+    const real tau = (real)p->tau, vth = (real)p->vth;
+    const int di = p->decay_input, det = p->detach;
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1); /* rectangle: c1 = scale/gamma */
+    real cv[BLOCK];
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((N - i0) < BLOCK ? (N - i0) : BLOCK);
+        for (int b = 0; b < nb; b++) cv[b] = gvT[i0 + b];
+        for (int64_t t = T - 1; t >= 0; t--) {
+            const uint8_t *restrict ct = code + t * N + i0;
+            const real *restrict gst = gs + t * N + i0;
+            real *restrict gxt = gx + t * N + i0;
+            for (int b = 0; b < nb; b++) {
+                real g = (ct[b] & 2) ? c1 : (real)0;
+                real gd = det ? (real)0 : g;
+                real gh = gst[b] * g + cv[b] * ((real)1 - vth * gd);
+                gxt[b] = di ? gh / tau : gh;
+                cv[b] = gh - gh / tau;
+            }
+        }
+        for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b];
+    }
+}
+
+int FN(snn_lif_forward_code)(const params_t *p, const real *x, const real *v0, real *s, uint8_t *code, real *vT) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(lif_fwd_code_range)(p, x, v0, s, code, vT, b0, b1));
+    return 0;
+}
+
+int FN(snn_lif_backward_code)(const params_t *p, const uint8_t *code, const real *gs, const real *gvT, real *gx,
+                              real *gv0) {
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(lif_bwd_code_range)(p, code, gs, gvT, gx, gv0, b0, b1));
     return 0;
 }
