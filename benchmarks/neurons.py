@@ -4,11 +4,14 @@ SpikingJelly 2.0, and each timing as a multiple of this machine's memory-bandwid
     python benchmarks/neurons.py                      # T in {4, 8}, N in {65536, 1048576}, 5 repeats
     python benchmarks/neurons.py --T 8 --N 1048576 --repeats 7 --neurons lif clif
 
-For every neuron (lif, plif, klif, clif, ilif) and size it times one forward+backward of a ``[T, N]`` float32 input
+For every neuron (lif, lif-rect, plif, klif, clif, ilif) and size it times one forward+backward of a ``[T, N]`` float32 input
 (a fresh state each time; the backward gets a random ``dL/dS``):
 
 * ``snnlab``: ``backend="auto"`` (on CPU: the C kernels of ``snnlab/kernels/csrc``);
 * ``reference``: snnlab's plain multi-step torch loop (``backend="reference"``, autograd through every op);
+``lif-rect`` is LIF with the rectangle surrogate (width 1; soft reset, as ``lif``): on CPU it runs the coded
+kernel path that keeps 1 byte per element and step for backward instead of the input's 4 (snnlab.kernels.cpu).
+
 * ``spikingjelly``: SpikingJelly 2.0 ``LIFNode`` / ``KLIFNode`` / ``ComplementaryLIFNode`` with ``step_mode="m"``
   and the same settings (its CPU path is chosen by SpikingJelly itself; 2.0 has no CPU backend switch). PLIF and
   ILIF have no SpikingJelly equivalent here (SpikingJelly's ``ILIFNode`` is a different, integer neuron).
@@ -94,12 +97,13 @@ def copy_bandwidth(nbytes: int = 256 << 20, repeats: int = 7) -> float:
 def snnlab_module(kind: str, backend: str):
     settings = {
         "lif": dict(surrogate="sigmoid", width=1.0),
+        "lif-rect": dict(surrogate="rectangle", width=1.0),
         "plif": dict(surrogate="sigmoid", width=1.0),
         "klif": dict(),  # SpikingJelly KLIFNode defaults: tau 2, decay_input, hard reset 0, Sigmoid(4)
         "clif": dict(surrogate="rectangle", width=1.0),
         "ilif": dict(surrogate="sigmoid", width=1.0),
     }[kind]
-    return neurons.build(kind, backend=backend, **settings)
+    return neurons.build(kind.split("-")[0], backend=backend, **settings)
 
 
 def sj_module(kind: str):
@@ -107,6 +111,9 @@ def sj_module(kind: str):
 
     if kind == "lif":
         return neuron.LIFNode(tau=2.0, decay_input=False, v_reset=None, surrogate_function=surrogate.Sigmoid(alpha=4.0),
+                              step_mode="m")
+    if kind == "lif-rect":  # Rect(alpha): window |x| < 0.5/alpha, height alpha (width 1 at alpha = 1)
+        return neuron.LIFNode(tau=2.0, decay_input=False, v_reset=None, surrogate_function=surrogate.Rect(alpha=1.0),
                               step_mode="m")
     if kind == "klif":
         return neuron.KLIFNode(step_mode="m")
@@ -177,7 +184,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--T", type=int, nargs="+", default=[4, 8])
     ap.add_argument("--N", type=int, nargs="+", default=[65536, 1048576])
-    ap.add_argument("--neurons", nargs="+", default=["lif", "plif", "klif", "clif", "ilif"])
+    ap.add_argument("--neurons", nargs="+", default=["lif", "lif-rect", "plif", "klif", "clif", "ilif"])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -201,7 +208,7 @@ def main(argv=None):
 
     rows = []
     print(f"# copy bandwidth {bw / 1e9:.2f} GB/s, {meta['threads']} threads, torch {torch.__version__}")
-    header = (f"{'neuron':6} {'impl':13} {'T':>2} {'N':>8} {'median_ms':>10} {'min_ms':>8} {'x_bound':>8} "
+    header = (f"{'neuron':8} {'impl':13} {'T':>2} {'N':>8} {'median_ms':>10} {'min_ms':>8} {'x_bound':>8} "
               f"{'saved_B/el':>10} {'peak_B/el':>9}")
     print(header)
     for T in args.T:
@@ -245,7 +252,7 @@ def main(argv=None):
                         row["notes"].append(f"peak memory not measurable: {why}")
                     rows.append(row)
                     fmt = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731
-                    print(f"{kind:6} {impl:13} {T:>2} {N:>8} {fmt(row['median_s'] and row['median_s'] * 1e3, '10.1f'):>10} "
+                    print(f"{kind:8} {impl:13} {T:>2} {N:>8} {fmt(row['median_s'] and row['median_s'] * 1e3, '10.1f'):>10} "
                           f"{fmt(row['min_s'] and row['min_s'] * 1e3, '8.1f'):>8} {fmt(row['x_bound'], '8.2f'):>8} "
                           f"{fmt(row['saved_B_per_elem'], '10.2f'):>10} {fmt(row['peak_B_per_elem'], '9.2f'):>9}",
                           flush=True)
@@ -266,7 +273,7 @@ def main(argv=None):
     print("\n# speedup of snnlab (median fwd+bwd) and its ratio to the bandwidth bound")
     for e in summary:
         fmt = lambda v: "n/a" if v is None else f"{v:.1f}x"  # noqa: E731
-        print(f"{e['neuron']:6} T={e['T']} N={e['N']:>8}: vs reference {fmt(e['speedup_vs_reference'])}, "
+        print(f"{e['neuron']:8} T={e['T']} N={e['N']:>8}: vs reference {fmt(e['speedup_vs_reference'])}, "
               f"vs spikingjelly {fmt(e['speedup_vs_spikingjelly'])}, time/bound {fmt(e['snnlab_x_bound'])}")
 
     out = args.out or ROOT / "benchmarks" / "results" / f"neurons-{host}.json"
