@@ -161,22 +161,26 @@ def test_epoch_batch_sampler_order_shards_and_resume():
 
 
 def test_parallel_requests_for_one_config_train_it_once(tmp_path, monkeypatch):
-    """Two processes asking for the same config (make -j2 notebooks) train it once; the second reuses it."""
+    """Two processes asking for the same config (make -j2 notebooks) train it once; the second reuses it.
+
+    Each training step appends the process id to a log and sleeps, so that without the lock in ``run()`` the two
+    trainings overlap and both pids appear."""
     import subprocess
     import sys
 
     monkeypatch.setenv("SNNLAB_RUNS", str(tmp_path / "runs"))
-    code = ("from snnlab.experiments import get, run; "
-            "r = run(get('smoke-lif').replace(max_steps_per_epoch=2, batch_size=8, test_subset=8), progress='quiet'); "
-            "print(r.dir)")
+    log = tmp_path / "trained_by.txt"
+    code = ("import os, time\n"
+            "from snnlab.experiments import get, run\n"
+            "def slow(event, trainer):\n"
+            f"    open({str(log)!r}, 'a').write(f'{{os.getpid()}}\\n'); time.sleep(1.5)\n"
+            "r = run(get('smoke-lif').replace(max_steps_per_epoch=2, batch_size=8, test_subset=8), progress='quiet',"
+            " callbacks=[slow])\n"
+            "print(r.dir)\n")
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
-    run_dir = outs[0][0].strip().splitlines()[-1]
-    assert outs[1][0].strip().splitlines()[-1] == run_dir
-    import json
-    from pathlib import Path
-
-    epochs = [json.loads(l)["epoch"] for l in (Path(run_dir) / "metrics.jsonl").read_text().splitlines() if l.strip()]
-    assert epochs == sorted(set(epochs)), f"an epoch was trained twice: {epochs}"
+    assert outs[0][0].strip().splitlines()[-1] == outs[1][0].strip().splitlines()[-1]
+    pids = set(log.read_text().split())
+    assert len(pids) == 1, f"the run was trained by {len(pids)} processes: {sorted(pids)}"
