@@ -14,6 +14,7 @@ Layer names are the modules' qualified names (``layer1.0.neuron1``); ``snnlab.mo
 """
 from __future__ import annotations
 
+import abc
 from collections import OrderedDict
 from typing import Dict, List
 
@@ -25,7 +26,7 @@ from snnlab.models.layers import neuron_layers
 __all__ = ["FiringRateMonitor", "SurrogateWindowMonitor", "GradientMonitor", "param_grad_norms"]
 
 
-class _Monitor:
+class _Monitor(abc.ABC):
     def __init__(self, model: nn.Module):
         self.model = model
         self.layers = neuron_layers(model)
@@ -41,8 +42,9 @@ class _Monitor:
         self.detach()
         return False
 
-    def attach(self):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def attach(self):
+        """Register this monitor's hooks in ``self._handles``."""
 
     def detach(self):
         for h in self._handles:

@@ -32,6 +32,13 @@ class SpikingNet(nn.Module):
         self.in_channels = in_channels
         make_neuron(neuron, self.neuron_params)  # validate early, before any layer is built
 
+    def init_conv_weights(self) -> None:
+        """Kaiming-normal (fan_out, ReLU gain) for every Conv2d, as in the papers' code; call at the end of
+        ``__init__`` (modules are visited in registration order, so the RNG draws are reproducible)."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
     def neuron(self) -> nn.Module:
         """A fresh neuron layer of this network's kind."""
         return make_neuron(self.neuron_name, self.neuron_params)

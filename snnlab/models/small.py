@@ -52,9 +52,7 @@ class SmallConvNet(SpikingNet):
             n = hidden
         head.append(TimeFold(nn.Linear(n, num_classes)))
         self.classifier = nn.Sequential(*head)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        self.init_conv_weights()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

@@ -104,9 +104,7 @@ class VGGSNN(SpikingNet):
         self.features = nn.Sequential(*layers)
         w = input_size // 16
         self.classifier = TimeFold(nn.Linear(512 * w * w, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        self.init_conv_weights()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

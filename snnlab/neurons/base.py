@@ -7,6 +7,7 @@ g the surrogate derivative, γ its width. Time is axis 0: ``x`` is ``[T, B, ...]
 """
 from __future__ import annotations
 
+import abc
 import math
 from typing import Any, Callable, Mapping, Optional
 
@@ -185,7 +186,7 @@ def run_steps(step: StepFn, x: torch.Tensor, state: Optional[Mapping], record_ke
 # --------------------------------------------------------------------------------------------------------------
 # Module base class.
 # --------------------------------------------------------------------------------------------------------------
-class Neuron(nn.Module):
+class Neuron(nn.Module, metaclass=abc.ABCMeta):
     """Base of every snnlab neuron module.
 
     Subclasses set ``kind``, ``state_keys`` (carried state), ``record_keys`` (what ``record=True`` returns),
@@ -216,13 +217,15 @@ class Neuron(nn.Module):
         self.backend = check_backend(backend)
         self._state: Optional[State] = None
 
-    # --- to be provided by subclasses ----------------------------------------------------------------------
+    # --- to be provided by subclasses (abstract: a subclass without them cannot be instantiated) -----------
     @staticmethod
-    def step_fn(x_t, state, **params):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def step_fn(x_t, state, **params):
+        """The pure step ``(S[t], new_state, extras)``; subclasses assign ``staticmethod(<name>_step)``."""
 
-    def step_params(self) -> dict:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def step_params(self) -> dict:
+        """The keyword arguments of ``step_fn`` for this module's parameters."""
 
     # --- state -------------------------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -102,6 +102,7 @@ class GLIF(Neuron):
     kind = "glif"
     state_keys = ("V", "S", "t")
     record_keys = ("H", "V")
+    step_fn = staticmethod(glif_step)  # run by glif_multistep, which also feeds the per-step conductance
 
     def __init__(self, T: Optional[int] = None, tau: float = 4.0 / 3.0, v_threshold: float = 0.5,
                  channels: Optional[int] = None, linear_decay: Optional[float] = None,
