@@ -52,14 +52,15 @@ BYTES_MIN_PER_ELEM = 20  # float32: fwd read X + write S, bwd read dS + read X (
 
 
 # ------------------------------------------------------------------------------------------- memory helpers
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_MMAP_MAX = -1, -3, -4
 
 
 def _malloc_mode(mode: str) -> bool:
     """glibc allocator behaviour for large tensors.
 
-    ``"warm"``: blocks up to 1 GiB come from the heap and freed memory is kept, so repeated calls reuse pages as
-    a training loop does in its steady state (the time then reflects the kernel, not page faults).
+    ``"warm"``: no block is mmapped (``M_MMAP_MAX`` = 0: glibc caps ``M_MMAP_THRESHOLD`` at 32 MiB, so raising
+    the threshold alone would still mmap every 32 MiB tensor) and freed heap memory is kept, so repeated calls
+    reuse pages as a caching allocator would (the time then reflects the kernel, not page faults).
     ``"cold"``: every block of 64 KiB or more is mmapped on allocation and returned on free, so every call pays
     first-touch page faults on its outputs, and the peak RSS tracks the live tensors (used for peak memory).
     """
@@ -68,9 +69,10 @@ def _malloc_mode(mode: str) -> bool:
     except OSError:
         return False
     if mode == "warm":
-        ok = libc.mallopt(M_MMAP_THRESHOLD, 1 << 30) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 34)
+        ok = libc.mallopt(M_MMAP_MAX, 0) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
     else:
-        ok = libc.mallopt(M_MMAP_THRESHOLD, 64 << 10) and libc.mallopt(M_TRIM_THRESHOLD, 128 << 10)
+        ok = (libc.mallopt(M_MMAP_MAX, 65536) and libc.mallopt(M_MMAP_THRESHOLD, 64 << 10)
+              and libc.mallopt(M_TRIM_THRESHOLD, 128 << 10))
         libc.malloc_trim(0)
     return bool(ok)
 
@@ -250,7 +252,8 @@ def main(argv=None):
                         continue
                     try:
                         cold = time_subject(mod, x, grad, args.repeats)  # allocator in "cold" mode here
-                        _malloc_mode("warm")
+                        if not _malloc_mode("warm"):
+                            row["notes"].append("could not set glibc's warm allocator mode: warm = cold here")
                         times = time_subject(mod, x, grad, args.repeats)
                         med = statistics.median(times)
                         row.update(times_s=times, median_s=med, min_s=min(times), bound_s=bound, x_bound=med / bound,

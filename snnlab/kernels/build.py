@@ -6,13 +6,17 @@ compiler or another CPU feature set builds a fresh library and stale ones are ne
 temporary file and ``os.replace``-s it into place, so two processes compiling at once are safe (the later one
 wins an identical file). ``-O3 -fno-trapping-math`` lets gcc vectorise the selects; ``-ffp-contract=off`` keeps
 every ``a*b + c`` as two IEEE operations (no FMA), so results follow the C source's operation order exactly.
-``-mavx2`` is added only when this CPU has AVX2 (part of the hash): no ``-march=native``.
+The instruction set is the widest of AVX-512 (F/DQ/VL/BW, 512-bit vectors), AVX2+FMA or baseline x86-64
+that this CPU has (``isa()``; ``$SNNLAB_CPU_ISA`` forces one), part of the hash: no ``-march=native``. FMA is
+used only where the C source asks for it (``MADD_F32`` in exp), never by contraction.
 
-Environment: ``CC`` picks the compiler (default ``gcc``, then ``cc``); ``SNNLAB_CACHE`` moves the cache.
+Environment: ``CC`` picks the compiler (default ``gcc``, then ``cc``); ``SNNLAB_CACHE`` moves the cache;
+``SNNLAB_CPU_ISA`` = auto | avx512 | avx2 | baseline.
 """
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 import shutil
@@ -60,15 +64,47 @@ def find_compiler() -> Optional[tuple]:
     return None
 
 
-def _cpu_flags() -> tuple:
+ISAS = ("auto", "avx512", "avx2", "baseline")
+ISA_FLAGS = {
+    "avx512": ("-mavx2", "-mfma", "-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mprefer-vector-width=512"),
+    "avx2": ("-mavx2", "-mfma"),
+    "baseline": (),
+}
+_ISA_NEEDS = {"avx512": {"avx2", "fma", "avx512f", "avx512dq", "avx512vl", "avx512bw"}, "avx2": {"avx2", "fma"},
+              "baseline": set()}
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_features() -> frozenset:
+    """The CPU feature flags of /proc/cpuinfo (empty where there is none)."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return ()
+        return frozenset()
     for line in text.splitlines():
         if line.startswith("flags"):
-            return ("-mavx2",) if " avx2" in line else ()
-    return ()
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def isa() -> str:
+    """The instruction set the kernels are built for: ``$SNNLAB_CPU_ISA`` (auto, avx512, avx2, baseline), where
+    ``auto`` (the default) is the widest of avx512 > avx2 > baseline this CPU has. Asking for one the CPU lacks
+    is an error (the library would die with SIGILL)."""
+    want = os.environ.get("SNNLAB_CPU_ISA", "auto").strip().lower() or "auto"
+    if want not in ISAS:
+        raise BuildError(f"SNNLAB_CPU_ISA={want!r} is not one of {', '.join(ISAS)}")
+    have = cpu_features()
+    if want == "auto":
+        return next(name for name in ("avx512", "avx2", "baseline") if _ISA_NEEDS[name] <= have)
+    missing = _ISA_NEEDS[want] - have
+    if missing:
+        raise BuildError(f"SNNLAB_CPU_ISA={want} but this CPU lacks {sorted(missing)}; use auto")
+    return want
+
+
+def _cpu_flags() -> tuple:
+    return ISA_FLAGS[isa()]
 
 
 def flags(family: str, dtype: str) -> list:
@@ -116,8 +152,8 @@ def compile_library(family: str, dtype: str) -> Path:
 
 
 def load(family: str, dtype: str) -> ctypes.CDLL:
-    """The loaded library of ``family`` ("lif", "clif", "ilif") for ``dtype`` ("f32", "f64")."""
-    key = (family, dtype)
+    """The loaded library of ``family`` ("lif", "clif", "ilif") for ``dtype`` ("f32", "f64") and ``isa()``."""
+    key = (family, dtype, isa())
     lib = _libs.get(key)
     if lib is not None:
         return lib

@@ -24,17 +24,21 @@ def _cases():
     """A covering grid per neuron: every surrogate x reset mode, with detach/decay_input/T/layout cycling."""
     cases = []
     flags = itertools.cycle(itertools.product((False, True), (False, True), TS, (False, True)))
+    # τ: the default (2 for LIF/KLIF/CLIF, a power of two: the kernels multiply by 1/τ), and others that are not
+    # (divided) or are (4, 8); PLIF's τ is learned (1/σ(w)).
+    taus = itertools.cycle((None, 3.0, None, 1.1, 4.0, 8.0, None, 1.7))
     for kind in ("lif", "plif", "klif", "clif", "ilif"):
         for (sg, width), reset in itertools.product(SURROGATES, RESETS):
             detach, decay, T, noncontig = next(flags)
-            extra = {}
+            tau = next(taus)
+            extra = {} if tau is None or kind == "plif" else dict(tau=tau)
             if kind == "klif":
-                extra = dict(scale_reset=detach ^ decay, k_init=1.3 if decay else 0.8)
+                extra.update(scale_reset=detach ^ decay, k_init=1.3 if decay else 0.8)
             if kind == "ilif":
-                extra = dict(kappa_i=0.3, kappa_m=0.9)
+                extra.update(kappa_i=0.3, kappa_m=0.9)
             params = dict(surrogate=sg, width=width, detach_reset=detach, decay_input=decay, **reset, **extra)
             cases.append(pytest.param(kind, params, T, noncontig,
-                                      id=f"{kind}-{sg}{width}-{reset.get('v_reset', 'soft')}-d{int(detach)}"
+                                      id=f"{kind}-{sg}{width}-{reset.get('v_reset', 'soft')}-tau{extra.get('tau', 'def')}-d{int(detach)}"
                                          f"-di{int(decay)}-T{T}-nc{int(noncontig)}"))
     return cases
 
@@ -109,6 +113,35 @@ def test_cpu_matches_reference(kind, params, T, noncontig, dtype):
             # parameters (w, k) are float32 whatever the input dtype: compare at float32 precision
             _close(a, b, a.dtype if a.dim() else torch.float32, name)
     assert any(float(gr.abs().max()) > 0 for gr in g_ref[:2]), "degenerate case: no gradient at all"
+
+
+_ISA_CASES = _cases()[::5]
+
+
+@pytest.mark.parametrize("isa", ["avx2", "baseline"])
+@pytest.mark.parametrize("kind, params, T, noncontig", _ISA_CASES)
+def test_other_instruction_sets_match_reference(kind, params, T, noncontig, isa, monkeypatch):
+    """The same C sources built for a narrower ISA than this CPU's widest (auto picks AVX-512 where there is
+    one): another vector width and no FMA in exp (baseline), so another compiled program, same checks."""
+    if not build._ISA_NEEDS[isa] <= build.cpu_features():
+        pytest.skip(f"this CPU lacks {sorted(build._ISA_NEEDS[isa] - build.cpu_features())}")
+    monkeypatch.setenv("SNNLAB_CPU_ISA", isa)
+    assert build.isa() == isa
+    for dtype in (torch.float32, torch.float64):
+        test_cpu_matches_reference(kind, params, T, noncontig, dtype)
+    assert any(key[2] == isa for key in build._libs), "the narrower library was not the one loaded"
+
+
+def test_isa_choice_errors(monkeypatch):
+    monkeypatch.setenv("SNNLAB_CPU_ISA", "sse9")
+    with pytest.raises(build.BuildError, match="not one of auto, avx512, avx2, baseline"):
+        build.isa()
+    monkeypatch.setattr(build, "cpu_features", lambda: frozenset({"sse2"}))
+    monkeypatch.setenv("SNNLAB_CPU_ISA", "avx512")
+    with pytest.raises(build.BuildError, match="lacks"):
+        build.isa()
+    monkeypatch.setenv("SNNLAB_CPU_ISA", "auto")
+    assert build.isa() == "baseline"
 
 
 def test_default_neurons_use_the_fast_path_and_agree():
@@ -186,9 +219,11 @@ def _code_cases():
     for T, detach, noncontig in itertools.product(TS, (False, True), (False, True)):
         decay = next(decays)
         width = 1.0 if noncontig else 0.7
-        params = dict(surrogate="rectangle", width=width, reset="soft", detach_reset=detach, decay_input=decay)
+        tau = 2.0 if detach else 1.7  # a power of two (multiplied by 1/τ) and not (divided)
+        params = dict(surrogate="rectangle", width=width, reset="soft", detach_reset=detach, decay_input=decay,
+                      tau=tau)
         cases.append(pytest.param("lif", params, T, noncontig,
-                                  id=f"w{width}-d{int(detach)}-di{int(decay)}-T{T}-nc{int(noncontig)}"))
+                                  id=f"w{width}-tau{tau}-d{int(detach)}-di{int(decay)}-T{T}-nc{int(noncontig)}"))
     return cases
 
 

@@ -11,65 +11,81 @@
  * Kept for backward: X and the initial state; H, M, e, q are recomputed per block.
  */
 
-INLINE void FN(clif_fwd_block)(const params_t *p, const real *restrict x, const real *restrict v0,
+INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, real *restrict s_out, real *restrict vT,
                                real *restrict mT, real *restrict buf, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard;
+    real itau;
+    FN(tau_pow2)(p->tau, &itau);
     real v[BLOCK], m[BLOCK];
     for (int b = 0; b < nb; b++) {
         v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
         m[b] = m0 ? m0[i0 + b] : (real)0;
     }
+    /* three passes per step, with the two sigmoids over the whole block in between (FN(sigmoid_n): 16 lanes at
+     * a time with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
+    real hl[BLOCK], el[BLOCK], ql[BLOCK], sl[BLOCK], ssink[BLOCK], msink[BLOCK];
     for (int64_t t = 0; t < T; t++) {
-        const real *xt = x + t * N + i0;
-        real *st = s_out ? s_out + t * N + i0 : NULL;
-        real *hb = buf ? buf + (4 * t + 0) * BLOCK : NULL;
-        real *mb = buf ? buf + (4 * t + 1) * BLOCK : NULL;
-        real *eb = buf ? buf + (4 * t + 2) * BLOCK : NULL;
-        real *qb = buf ? buf + (4 * t + 3) * BLOCK : NULL;
+        const real *restrict xt = x + t * N + i0;
+        real *restrict st = s_out ? s_out + t * N + i0 : ssink;
+        real *restrict hb = buf ? buf + (4 * t + 0) * BLOCK : hl;
+        real *restrict mb = buf ? buf + (4 * t + 1) * BLOCK : msink;
+        real *restrict eb = buf ? buf + (4 * t + 2) * BLOCK : el;
+        real *restrict qb = buf ? buf + (4 * t + 3) * BLOCK : ql;
         for (int b = 0; b < nb; b++) {
-            real h = FN(charge)(v[b], xt[b], tau, vr, di, vr0);
-            real s = (h - vth >= (real)0) ? (real)1 : (real)0;
-            real e = (real)1 / ((real)1 + EXPR(-(h / tau)));
-            real mn = m[b] * e + s;
-            real q = (real)1 / ((real)1 + EXPR(-mn));
-            v[b] = FN(reset)(h, s, vth, vr, hard) - s * q;
+            real h = FN(charge)(v[b], xt[b], tau, itau, p2, vr, di, vr0);
+            hb[b] = h;
+            sl[b] = (h - vth >= (real)0) ? (real)1 : (real)0;
+            eb[b] = FN(divt)(h, tau, itau, p2);
+        }
+        FN(sigmoid_n)(eb, eb, nb);                 /* e = sigmoid(H/tau) */
+        for (int b = 0; b < nb; b++) {
+            real mn = m[b] * eb[b] + sl[b];
             m[b] = mn;
-            if (st) st[b] = s;
-            if (hb) { hb[b] = h; mb[b] = mn; eb[b] = e; qb[b] = q; }
+            mb[b] = mn;
+        }
+        FN(sigmoid_n)(qb, m, nb);                  /* q = sigmoid(M) */
+        for (int b = 0; b < nb; b++) {
+            real s = sl[b];
+            v[b] = FN(reset)(hb[b], s, vth, vr, hard) - s * qb[b];
+            st[b] = s;
         }
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; } /* vT, mT: already offset to the block */
 }
 
-INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const real *restrict x, const real *restrict v0,
+INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, const real *restrict gs, const real *restrict gvT,
                                const real *restrict gmT, real *restrict gx, real *restrict gv0,
                                real *restrict gm0, real *restrict buf, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const int di = p->decay_input, hard = p->hard, det = p->detach;
-    real c0, c1;
+    real c0, c1, itau;
     FN(sg_consts)(p, &c0, &c1);
+    FN(tau_pow2)(p->tau, &itau);
     real vtmp[BLOCK], mtmp[BLOCK];
-    FN(clif_fwd_block)(p, x, v0, m0, NULL, vtmp, mtmp, buf, i0, nb);
+    FN(clif_fwd_block)(p, p2, x, v0, m0, NULL, vtmp, mtmp, buf, i0, nb);
     real cv[BLOCK], cm[BLOCK], minit[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; minit[b] = m0 ? m0[i0 + b] : (real)0; }
     const real rdet = det ? (real)0 : (real)1;
+    real gl[BLOCK];
     for (int64_t t = T - 1; t >= 0; t--) {
         const real *hb = buf + (4 * t + 0) * BLOCK, *eb = buf + (4 * t + 2) * BLOCK;
         const real *qb = buf + (4 * t + 3) * BLOCK;
         const real *mpb = t > 0 ? buf + (4 * (t - 1) + 1) * BLOCK : minit;
         const real *gst = gs + t * N + i0;
         real *gxt = gx + t * N + i0;
+        for (int b = 0; b < nb; b++) gl[b] = hb[b] - vth;
+        FN(sg_n)(gl, gl, nb, kind, c0, c1);
         for (int b = 0; b < nb; b++) {
             real h = hb[b], e = eb[b], q = qb[b];
             real mp = mpb[b];
             real z = h - vth;
             real s = z >= (real)0 ? (real)1 : (real)0;
-            real g = FN(sg)(z, kind, c0, c1);
+            real g = gl[b];
             real c = cv[b];
             real gm = cm[b] - c * s * (q * ((real)1 - q));
             real dsh = vr - h, dss = -vth;
@@ -77,10 +93,11 @@ INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const real *re
             real gS = gst[b] + gm + rdet * (c * (dRds - q));
             real dhh = (real)1 - s, dhs = (real)1;
             real dRdh = hard ? dhh : dhs;
-            real gh = c * dRdh + gm * mp * (e * ((real)1 - e)) / tau + gS * g;
+            real gh = c * dRdh + FN(divt)(gm * mp * (e * ((real)1 - e)), tau, itau, p2) + gS * g;
             cm[b] = gm * e;
-            gxt[b] = di ? gh / tau : gh;
-            cv[b] = gh - gh / tau;
+            real ght = FN(divt)(gh, tau, itau, p2);
+            gxt[b] = di ? ght : gh;
+            cv[b] = gh - ght;
         }
     }
     for (int b = 0; b < nb; b++) { gv0[i0 + b] = cv[b]; gm0[i0 + b] = cm[b]; }
@@ -91,10 +108,12 @@ HOT static void FN(clif_fwd_range)(const params_t *p, const real *x, const real 
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        FN(clif_fwd_block)(p, x, v0, m0, s, vT + i0, mT + i0, NULL, i0, nb);
+        WITH_P2(p, FN(clif_fwd_block)(p, P2, x, v0, m0, s, vT + i0, mT + i0, NULL, i0, nb));
     }
 }
 
+#define CLIF_BWD(KIND) \
+    WITH_P2(p, FN(clif_bwd_block)(p, KIND, P2, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb))
 HOT static void FN(clif_bwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
                                    const real *gs, const real *gvT, const real *gmT, real *gx, real *gv0,
                                    real *gm0, real *buf, int64_t blk0, int64_t blk1) {
@@ -102,13 +121,15 @@ HOT static void FN(clif_bwd_range)(const params_t *p, const real *x, const real 
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
         switch (p->sg_kind) {
-        case SG_RECTANGLE: FN(clif_bwd_block)(p, SG_RECTANGLE, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
-        case SG_TRIANGLE: FN(clif_bwd_block)(p, SG_TRIANGLE, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
-        case SG_SIGMOID: FN(clif_bwd_block)(p, SG_SIGMOID, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
-        default: FN(clif_bwd_block)(p, SG_ATAN, x, v0, m0, gs, gvT, gmT, gx, gv0, gm0, buf, i0, nb); break;
+        case SG_RECTANGLE: CLIF_BWD(SG_RECTANGLE); break;
+        case SG_TRIANGLE: CLIF_BWD(SG_TRIANGLE); break;
+        case SG_SIGMOID: CLIF_BWD(SG_SIGMOID); break;
+        default: CLIF_BWD(SG_ATAN); break;
         }
     }
 }
+
+#undef CLIF_BWD
 
 int FN(snn_clif_forward)(const params_t *p, const real *x, const real *v0, const real *m0, real *s, real *vT,
                          real *mT) {

@@ -15,7 +15,7 @@
  * Kept for backward: X and the initial state; H, A, M, q are recomputed per block.
  */
 
-INLINE void FN(ilif_fwd_block)(const params_t *p, const real *restrict x, const real *restrict v0,
+INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, const real *restrict a0, const real *restrict xp0,
                                const real *restrict sp0, real *restrict s_out, real *restrict vT,
                                real *restrict mT, real *restrict aT, real *restrict buf, int64_t i0, int nb) {
@@ -23,6 +23,8 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const real *restrict x, const 
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
     const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard;
+    real itau;
+    FN(tau_pow2)(p->tau, &itau);
     real v[BLOCK], m[BLOCK], a[BLOCK], xp[BLOCK], sp[BLOCK];
     for (int b = 0; b < nb; b++) {
         v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
@@ -31,34 +33,40 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const real *restrict x, const 
         xp[b] = xp0 ? xp0[i0 + b] : (real)0;
         sp[b] = sp0 ? sp0[i0 + b] : (real)0;
     }
+    /* two passes per step with the sigmoid over the whole block in between (FN(sigmoid_n): 16 lanes at a time
+     * with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
+    real rl[BLOCK], ql[BLOCK], ssink[BLOCK], hsink[BLOCK], asink[BLOCK], msink[BLOCK];
     for (int64_t t = 0; t < T; t++) {
-        const real *xt = x + t * N + i0;
-        real *st = s_out ? s_out + t * N + i0 : NULL;
-        real *hb = buf ? buf + (4 * t + 0) * BLOCK : NULL;
-        real *ab = buf ? buf + (4 * t + 1) * BLOCK : NULL;
-        real *mb = buf ? buf + (4 * t + 2) * BLOCK : NULL;
-        real *qb = buf ? buf + (4 * t + 3) * BLOCK : NULL;
+        const real *restrict xt = x + t * N + i0;
+        real *restrict st = s_out ? s_out + t * N + i0 : ssink;
+        real *restrict hb = buf ? buf + (4 * t + 0) * BLOCK : hsink;
+        real *restrict ab = buf ? buf + (4 * t + 1) * BLOCK : asink;
+        real *restrict mb = buf ? buf + (4 * t + 2) * BLOCK : msink;
+        real *restrict qb = buf ? buf + (4 * t + 3) * BLOCK : ql;
         for (int b = 0; b < nb; b++) {
             real an = ki * (a[b] + xp[b] * sp[b]);
             real xc = xt[b];
-            real h = FN(charge)(v[b], xc - (an > (real)0 ? an : (real)0), tau, vr, di, vr0);
+            real h = FN(charge)(v[b], xc - (an > (real)0 ? an : (real)0), tau, itau, p2, vr, di, vr0);
             real s = (h - vth >= (real)0) ? (real)1 : (real)0;
             real r = FN(reset)(h, s, vth, vr, hard);
             real mn = km * (m[b] + s * r);
-            real q = (real)1 / ((real)1 + EXPR(-mn));
-            v[b] = r - s * q;
             m[b] = mn;
             a[b] = an;
             xp[b] = xc;
             sp[b] = s;
-            if (st) st[b] = s;
-            if (hb) { hb[b] = h; ab[b] = an; mb[b] = mn; qb[b] = q; }
+            rl[b] = r;
+            st[b] = s;
+            hb[b] = h;
+            ab[b] = an;
+            mb[b] = mn;
         }
+        FN(sigmoid_n)(qb, m, nb);                  /* q = sigmoid(M) */
+        for (int b = 0; b < nb; b++) v[b] = rl[b] - sp[b] * qb[b];
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; aT[b] = a[b]; } /* already offset to the block */
 }
 
-INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const real *restrict x, const real *restrict v0,
+INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, const real *restrict a0, const real *restrict xp0,
                                const real *restrict sp0, const real *restrict gs, const real *restrict gvT,
                                const real *restrict gmT, const real *restrict gaT, real *restrict gx,
@@ -68,25 +76,29 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const real *re
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
     const int di = p->decay_input, hard = p->hard, det = p->detach, tie = p->clamp_tie;
-    real c0, c1;
+    real c0, c1, itau;
     FN(sg_consts)(p, &c0, &c1);
+    FN(tau_pow2)(p->tau, &itau);
     real vtmp[BLOCK], mtmp[BLOCK], atmp[BLOCK];
-    FN(ilif_fwd_block)(p, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, i0, nb);
+    FN(ilif_fwd_block)(p, p2, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, i0, nb);
     real cv[BLOCK], cm[BLOCK], ca[BLOCK], zero[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; ca[b] = 0; zero[b] = 0; }
     const real rdet = det ? (real)0 : (real)1;
     const real tiev = tie == 0 ? (real)0 : (tie == 1 ? (real)1 : (real)0.5);
+    real gl[BLOCK];
     for (int64_t t = T - 1; t >= 0; t--) {
         const real *hb = buf + (4 * t + 0) * BLOCK, *ab = buf + (4 * t + 1) * BLOCK;
         const real *qb = buf + (4 * t + 3) * BLOCK;
         const real *xt = x + t * N + i0, *gst = gs + t * N + i0;
         const real *gat = t == T - 1 ? gaT + i0 : zero;
         real *gxt = gx + t * N + i0;
+        for (int b = 0; b < nb; b++) gl[b] = hb[b] - vth;
+        FN(sg_n)(gl, gl, nb, kind, c0, c1);
         for (int b = 0; b < nb; b++) {
             real h = hb[b], an = ab[b], q = qb[b];
             real z = h - vth;
             real s = z >= (real)0 ? (real)1 : (real)0;
-            real g = FN(sg)(z, kind, c0, c1);
+            real g = gl[b];
             real r = FN(reset)(h, s, vth, vr, hard);
             real c = cv[b], cA = ca[b];
             real gS = gst[b] + cA * ki * xt[b];
@@ -103,14 +115,15 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const real *re
             real dRds = hard ? dsh : dss;
             gS = gS + rdet * (gR * dRds);
             gh = gh + gS * g;
-            real gxin = di ? gh / tau : gh;
+            real ght = FN(divt)(gh, tau, itau, p2);
+            real gxin = di ? ght : gh;
             gxt[b] = gxin + gXa;
             real mpos = an > (real)0 ? (real)1 : (real)0, mzero = an == (real)0 ? tiev : (real)0;
             real gA = ki * cA - gxin * (mpos + mzero);
             gA = gA + gat[b];
             ca[b] = gA;
             cm[b] = gMk;
-            cv[b] = gh - gh / tau;
+            cv[b] = gh - ght;
         }
     }
     for (int b = 0; b < nb; b++) {
@@ -129,11 +142,11 @@ HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real 
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        FN(ilif_fwd_block)(p, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, i0, nb);
+        WITH_P2(p, FN(ilif_fwd_block)(p, P2, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, i0, nb));
     }
 }
 
-#define ILIF_BWD_ARGS x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, gx, gv0, gm0, ga0, gxp0, gsp0, buf, i0, nb
+#define ILIF_BWD_ARGS P2, x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, gx, gv0, gm0, ga0, gxp0, gsp0, buf, i0, nb
 HOT static void FN(ilif_bwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
                                    const real *a0, const real *xp0, const real *sp0, const real *gs,
                                    const real *gvT, const real *gmT, const real *gaT, real *gx, real *gv0,
@@ -143,10 +156,10 @@ HOT static void FN(ilif_bwd_range)(const params_t *p, const real *x, const real 
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
         switch (p->sg_kind) {
-        case SG_RECTANGLE: FN(ilif_bwd_block)(p, SG_RECTANGLE, ILIF_BWD_ARGS); break;
-        case SG_TRIANGLE: FN(ilif_bwd_block)(p, SG_TRIANGLE, ILIF_BWD_ARGS); break;
-        case SG_SIGMOID: FN(ilif_bwd_block)(p, SG_SIGMOID, ILIF_BWD_ARGS); break;
-        default: FN(ilif_bwd_block)(p, SG_ATAN, ILIF_BWD_ARGS); break;
+        case SG_RECTANGLE: WITH_P2(p, FN(ilif_bwd_block)(p, SG_RECTANGLE, ILIF_BWD_ARGS)); break;
+        case SG_TRIANGLE: WITH_P2(p, FN(ilif_bwd_block)(p, SG_TRIANGLE, ILIF_BWD_ARGS)); break;
+        case SG_SIGMOID: WITH_P2(p, FN(ilif_bwd_block)(p, SG_SIGMOID, ILIF_BWD_ARGS)); break;
+        default: WITH_P2(p, FN(ilif_bwd_block)(p, SG_ATAN, ILIF_BWD_ARGS)); break;
         }
     }
 }

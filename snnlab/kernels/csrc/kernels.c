@@ -1,5 +1,5 @@
 /* snnlab CPU neuron kernels: the driver translation unit (parallel loops), one neuron template per build.
- * Built by snnlab/kernels/build.py:  gcc -O3 -fno-fast-math -ffp-contract=off -fopenmp -shared -fPIC.
+ * Built by snnlab/kernels/build.py:  gcc -O3 -ffp-contract=off -fopenmp -shared -fPIC + ISA flags.
  * Exported symbols: snn_<neuron>_forward_<f32|f64>, snn_<neuron>_backward_<f32|f64>, snn_abi_version.
  */
 #include "common.h"

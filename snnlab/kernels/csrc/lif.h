@@ -32,13 +32,15 @@
 /* ---- forward of one block [i0, i0+nb). Rows are written through (base, stride) pairs so that every store in
  * the inner loop is unconditional (a stride-0 row is a scratch sink): S to s_base + t*ss, H to h_base + t*hs,
  * V[t-1] to vp_base + t*vs. v holds the initial state on entry and V[T] on exit. ---- */
-INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const real *restrict x, real *restrict v,
+INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, const real *restrict x, real *restrict v,
                               real *restrict s_base, int64_t ss, real *restrict h_base, int64_t hs,
                               real *restrict vp_base, int64_t vs, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
     const real vthk = (real)p->vth_k;
     const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard, sr = klif && p->scale_reset;
+    real itau;
+    FN(tau_pow2)(p->tau, &itau);
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_base + t * ss;
@@ -46,7 +48,7 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const real *res
         real *restrict vpt = vp_base + t * vs;
         for (int b = 0; b < nb; b++) {
             real vprev = v[b];
-            real h = FN(charge)(vprev, xt[b], tau, vr, di, vr0);
+            real h = FN(charge)(vprev, xt[b], tau, itau, p2, vr, di, vr0);
             real u = h;
             if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
             real s = (u - vth >= (real)0) ? (real)1 : (real)0;
@@ -62,7 +64,7 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const real *res
 }
 
 /* ---- backward of one block; acc[0] += sum gH*dH/dtau*tau^2, acc[1] += dL/dk ---- */
-INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind, const real *restrict x,
+INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind, const int p2, const real *restrict x,
                               const real *restrict v0, const real *restrict gs, const real *restrict gvT,
                               real *restrict gx, real *restrict gv0, real *restrict buf, int64_t i0, int nb,
                               double *acc) {
@@ -70,25 +72,33 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
     const int di = p->decay_input, hard = p->hard, det = p->detach, sr = klif && p->scale_reset;
     const real vthk = (real)p->vth_k;
-    real c0, c1;
+    real c0, c1, itau;
     FN(sg_consts)(p, &c0, &c1);
+    FN(tau_pow2)(p->tau, &itau);
     real v[BLOCK], sink[BLOCK];
     for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
     real *hbuf = buf, *vpbuf = buf + T * BLOCK;
-    FN(lif_fwd_block)(p, klif, x, v, sink, 0, hbuf, BLOCK, vpbuf, BLOCK, i0, nb);
+    FN(lif_fwd_block)(p, klif, p2, x, v, sink, 0, hbuf, BLOCK, vpbuf, BLOCK, i0, nb);
     real cv[BLOCK], at[BLOCK], ak[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; at[b] = 0; ak[b] = 0; }
+    real gl[BLOCK];
     for (int64_t t = T - 1; t >= 0; t--) {
         const real *restrict ht = hbuf + t * BLOCK, *restrict vpt = vpbuf + t * BLOCK;
         const real *restrict xt = x + t * N + i0, *restrict gst = gs + t * N + i0;
         real *restrict gxt = gx + t * N + i0;
+        for (int b = 0; b < nb; b++) {
+            real h = ht[b], u = h;
+            if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
+            gl[b] = u - vth;
+        }
+        FN(sg_n)(gl, gl, nb, kind, c0, c1);
         for (int b = 0; b < nb; b++) {
             real h = ht[b];
             real u = h, ku = h;
             if (klif) { ku = k * h; u = ku > (real)0 ? ku : (real)0; }
             real z = u - vth;
             real s = z >= (real)0 ? (real)1 : (real)0;
-            real g = FN(sg)(z, kind, c0, c1);
+            real g = gl[b];
             real c = cv[b];
             real gd = det ? (real)0 : g;
             real dvh = ((real)1 - s) + (vr - u) * gd, dvs = (real)1 - vth * gd;
@@ -109,10 +119,11 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
                 gh = gu * k * m;
                 ak[b] += gu * h * m;
             }
-            gxt[b] = di ? gh / tau : gh;
+            real ght = FN(divt)(gh, tau, itau, p2);
+            gxt[b] = di ? ght : gh;
             real xv = xt[b], vd = vpt[b] - vr;
             at[b] += di ? -gh * (xv - vd) : gh * vd;
-            cv[b] = gh - gh / tau;
+            cv[b] = gh - ght;
         }
     }
     double sa = 0, sk = 0;
@@ -128,13 +139,13 @@ HOT static void FN(lif_fwd_range)(const params_t *p, int klif, const real *x, co
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
         for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (p->hard ? (real)p->vreset : (real)0);
-        if (klif) FN(lif_fwd_block)(p, 1, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb);
-        else FN(lif_fwd_block)(p, 0, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb);
+        if (klif) WITH_P2(p, FN(lif_fwd_block)(p, 1, P2, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb));
+        else WITH_P2(p, FN(lif_fwd_block)(p, 0, P2, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb));
         for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
     }
 }
 
-#define LIF_BWD(KL, KIND) FN(lif_bwd_block)(p, KL, KIND, x, v0, gs, gvT, gx, gv0, hbuf, i0, nb, acc)
+#define LIF_BWD(KL, KIND) WITH_P2(p, FN(lif_bwd_block)(p, KL, KIND, P2, x, v0, gs, gvT, gx, gv0, hbuf, i0, nb, acc))
 HOT static void FN(lif_bwd_range)(const params_t *p, int klif, const real *x, const real *v0, const real *gs,
                                   const real *gvT, real *gx, real *gv0, real *hbuf, int64_t blk0, int64_t blk1,
                                   double *acc) {
@@ -172,13 +183,11 @@ int FN(snn_lif_backward)(const params_t *p, int klif, const real *x, const real 
 }
 
 /* ---------------- coded path: forward writes code[t*N + i] = S | (in_window << 1), backward reads it --------- */
-HOT static void FN(lif_fwd_code_range)(const params_t *p, const real *x, const real *v0, real *s, uint8_t *code,
-                                       real *vT, int64_t blk0, int64_t blk1) {
+INLINE void FN(lif_fwd_code_blocks)(const params_t *p, const int p2, const real itau, const real *x, const real *v0,
+                                    real *s, uint8_t *code, real *vT, const real c0, int64_t blk0, int64_t blk1) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const int di = p->decay_input, vr0 = p->vr_zero;
-    real c0, c1;
-    FN(sg_consts)(p, &c0, &c1); /* rectangle: c0 = gamma/2 */
     real v[BLOCK];
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
@@ -189,7 +198,7 @@ HOT static void FN(lif_fwd_code_range)(const params_t *p, const real *x, const r
             real *restrict st = s + t * N + i0;
             uint8_t *restrict ct = code + t * N + i0;
             for (int b = 0; b < nb; b++) {
-                real h = FN(charge)(v[b], xt[b], tau, vr, di, vr0);
+                real h = FN(charge)(v[b], xt[b], tau, itau, p2, vr, di, vr0);
                 real z = h - vth;
                 int sp = z >= (real)0;
                 int in = ABS(z) <= c0;
@@ -203,13 +212,12 @@ HOT static void FN(lif_fwd_code_range)(const params_t *p, const real *x, const r
     }
 }
 
-HOT static void FN(lif_bwd_code_range)(const params_t *p, const uint8_t *code, const real *gs, const real *gvT,
-                                       real *gx, real *gv0, int64_t blk0, int64_t blk1) {
+INLINE void FN(lif_bwd_code_blocks)(const params_t *p, const int p2, const real itau, const uint8_t *code,
+                                    const real *gs, const real *gvT, real *gx, real *gv0, const real c1,
+                                    int64_t blk0, int64_t blk1) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth;
     const int di = p->decay_input, det = p->detach;
-    real c0, c1;
-    FN(sg_consts)(p, &c0, &c1); /* rectangle: c1 = scale/gamma */
     real cv[BLOCK];
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
@@ -223,12 +231,31 @@ HOT static void FN(lif_bwd_code_range)(const params_t *p, const uint8_t *code, c
                 real g = (ct[b] & 2) ? c1 : (real)0;
                 real gd = det ? (real)0 : g;
                 real gh = gst[b] * g + cv[b] * ((real)1 - vth * gd);
-                gxt[b] = di ? gh / tau : gh;
-                cv[b] = gh - gh / tau;
+                real ght = FN(divt)(gh, tau, itau, p2);
+                gxt[b] = di ? ght : gh;
+                cv[b] = gh - ght;
             }
         }
         for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b];
     }
+}
+
+HOT static void FN(lif_fwd_code_range)(const params_t *p, const real *x, const real *v0, real *s, uint8_t *code,
+                                       real *vT, int64_t blk0, int64_t blk1) {
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1); /* rectangle: c0 = gamma/2 */
+    real itau;
+    if (FN(tau_pow2)(p->tau, &itau)) FN(lif_fwd_code_blocks)(p, 1, itau, x, v0, s, code, vT, c0, blk0, blk1);
+    else FN(lif_fwd_code_blocks)(p, 0, itau, x, v0, s, code, vT, c0, blk0, blk1);
+}
+
+HOT static void FN(lif_bwd_code_range)(const params_t *p, const uint8_t *code, const real *gs, const real *gvT,
+                                       real *gx, real *gv0, int64_t blk0, int64_t blk1) {
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1); /* rectangle: c1 = scale/gamma */
+    real itau;
+    if (FN(tau_pow2)(p->tau, &itau)) FN(lif_bwd_code_blocks)(p, 1, itau, code, gs, gvT, gx, gv0, c1, blk0, blk1);
+    else FN(lif_bwd_code_blocks)(p, 0, itau, code, gs, gvT, gx, gv0, c1, blk0, blk1);
 }
 
 int FN(snn_lif_forward_code)(const params_t *p, const real *x, const real *v0, real *s, uint8_t *code, real *vT) {

@@ -9,10 +9,31 @@
  *   rectangle (|z| <= w/2)*(scale/w); triangle (2 scale/w)*max(0, 1 - |z|*(2/w));
  *   sigmoid a*scale*s(1-s), s = sigmoid(a z), a = 4/w; atan (scale*a/2)/(1 + (pi/2*a*z)^2), a = 2/w
  */
-INLINE real FN(charge)(real v, real x, const real tau, const real vr, const int di, const int vr0) {
+/* a / tau. When tau is a power of two, a * (1/tau) is the same IEEE number (both round the same exact quotient),
+ * so the specialised instantiations (p2 = 1, a compile-time constant in every caller) multiply instead of divide. */
+INLINE real FN(divt)(real a, const real tau, const real itau, const int p2) { return p2 ? a * itau : a / tau; }
+
+/* 1 when (real)tau is a power of two whose reciprocal is a normal number of this dtype; *itau = 1/tau (exact then) */
+static int FN(tau_pow2)(double tau_d, real *itau) {
+    real tau = (real)tau_d;
+    int e;
+    *itau = (real)1 / tau;
+    return tau > 0 && isfinite(tau) && frexp((double)tau, &e) == 0.5 && isnormal(*itau);
+}
+
+/* Run CALL twice specialised: with P2 = 1 when p->tau is a power of two, else P2 = 0 (P2 is a constant in CALL) */
+#define WITH_P2(p, CALL)                                                                                   \
+    do {                                                                                                   \
+        real itau_unused_;                                                                                 \
+        if (FN(tau_pow2)((p)->tau, &itau_unused_)) { const int P2 = 1; CALL; }                             \
+        else { const int P2 = 0; CALL; }                                                                   \
+    } while (0)
+
+INLINE real FN(charge)(real v, real x, const real tau, const real itau, const int p2, const real vr, const int di,
+                       const int vr0) {
     real vv = vr0 ? v : v - vr;         /* V - V_reset (the reference skips the subtraction when V_reset = 0) */
     real d = di ? x - vv : vv;
-    real q = d / tau;
+    real q = FN(divt)(d, tau, itau, p2);
     return di ? v + q : (v - q) + x;
 }
 
@@ -33,6 +54,18 @@ INLINE real FN(sg)(real z, const int kind, const real c0, const real c1) {
     }
     real w = c1 * z;
     return c0 / ((real)1 + w * w);
+}
+
+/* g[b] = the surrogate derivative at z[b] for b < nb (g may be z). The sigmoid shape runs its sigmoid over the
+ * whole block (FN(sigmoid_n)), the same operations as FN(sg) on each element. */
+INLINE void FN(sg_n)(real *g, const real *z, int nb, const int kind, const real c0, const real c1) {
+    if (kind == SG_SIGMOID) {
+        for (int b = 0; b < nb; b++) g[b] = c1 * z[b];
+        FN(sigmoid_n)(g, g, nb);
+        for (int b = 0; b < nb; b++) { real s = g[b]; g[b] = c0 * s * ((real)1 - s); }
+    } else {
+        for (int b = 0; b < nb; b++) g[b] = FN(sg)(z[b], kind, c0, c1);
+    }
 }
 
 static void FN(sg_consts)(const params_t *p, real *c0, real *c1) {
