@@ -5,13 +5,15 @@
 reference loop runs. Backends:
 
 * ``"auto"``: the fastest correct path: the C kernels for CPU tensors (float32/float64), Triton for CUDA tensors
-  (float32/float16/bfloat16 inputs, float32 state); anything else (GLIF, other dtypes, no compiler, no Triton)
-  falls back to the reference loop (a missing compiler or Triton is warned about once).
+  (float32/float16/bfloat16 inputs, float32 state); anything else (GLIF on CUDA, other dtypes, no compiler, no
+  Triton) falls back to the reference loop (a missing compiler or Triton is warned about once).
 * ``"cpu"``: the C kernels; raises ``KernelUnavailable`` (a ``RuntimeError``) saying what is missing.
 * ``"triton"``: the Triton kernels; CUDA tensors, or CPU tensors under ``TRITON_INTERPRET=1`` (tests).
 
+GLIF has a C kernel only (``csrc/glif.h``); the Triton backend refuses it.
+
 Every fast path equals the reference loop: tests/kernels compare outputs and gradients (input, initial state,
-τ for PLIF, k for KLIF) over a grid of options.
+τ for PLIF, k for KLIF, every GLIF parameter) over a grid of options.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ import torch
 
 __all__ = ["dispatch", "available_backends", "KernelUnavailable", "SUPPORTED_KINDS"]
 
-SUPPORTED_KINDS = ("lif", "plif", "klif", "clif", "ilif")
+SUPPORTED_KINDS = ("lif", "plif", "klif", "clif", "ilif", "glif")
+CPU_ONLY_KINDS = ("glif",)  # no Triton kernel
 _warned: set = set()
 
 
@@ -72,16 +75,24 @@ def _unsupported(neuron, x: torch.Tensor, state: dict, backend: str) -> "str | N
     kind = getattr(neuron, "kind", None)
     if kind not in SUPPORTED_KINDS:
         return f"no fused kernel for neuron kind {kind!r} (kernels exist for {', '.join(SUPPORTED_KINDS)})"
+    if kind in CPU_ONLY_KINDS and backend != "cpu":
+        return (f"no Triton kernel for {kind!r}: its fused kernel is CPU only (backend='cpu', or 'auto' on CPU "
+                f"tensors); use backend='reference' or 'auto' for CUDA tensors")
     sg = neuron.surrogate
     if getattr(sg, "name", None) not in ("rectangle", "triangle", "sigmoid", "atan"):
         return f"surrogate {sg!r} has no kernel implementation"
-    tau = neuron.tau
-    if isinstance(tau, torch.Tensor) and (tau.numel() != 1):
-        return "tau must be a scalar for the fused kernels"
-    if kind != "plif" and isinstance(tau, torch.Tensor) and tau.requires_grad:
-        return f"a learnable tau is only supported for plif (kind {kind!r})"
-    if kind == "klif" and neuron.k.numel() != 1:
-        return "KLIF k must be a scalar for the fused kernels"
+    if kind == "glif":
+        why = _glif_unsupported(neuron, x)
+        if why is not None:
+            return why
+    else:
+        tau = neuron.tau
+        if isinstance(tau, torch.Tensor) and (tau.numel() != 1):
+            return "tau must be a scalar for the fused kernels"
+        if kind != "plif" and isinstance(tau, torch.Tensor) and tau.requires_grad:
+            return f"a learnable tau is only supported for plif (kind {kind!r})"
+        if kind == "klif" and neuron.k.numel() != 1:
+            return "KLIF k must be a scalar for the fused kernels"
     # C kernels: float32/float64; Triton: float32/float16/bfloat16 inputs with a float32 state (Triton passes
     # Python float scalars as float32, so a float64 path would round τ, V_th: not offered)
     allowed = (torch.float32, torch.float64) if backend == "cpu" else (torch.float32, torch.float16, torch.bfloat16)
@@ -90,12 +101,24 @@ def _unsupported(neuron, x: torch.Tensor, state: dict, backend: str) -> "str | N
     if x.numel() == 0:
         return "empty input"
     for k, v in state.items():
-        if v is None:
+        if v is None or (kind == "glif" and k == "t"):  # GLIF's step counter is an integer tensor
             continue
         if v.device != x.device:
             return f"state {k!r} is on {v.device} but x is on {x.device}"
         if backend == "cpu" and v.dtype != x.dtype:
             return f"state {k!r} has dtype {v.dtype} but x has {x.dtype}"
+    return None
+
+
+def _glif_unsupported(neuron, x: torch.Tensor) -> "str | None":
+    """GLIF: its parameters must not promote x to another dtype (the reference would then return that dtype).
+    Per-layer (0-dim) parameters never promote; per-channel ones do when they are wider than x."""
+    for name, w in neuron.named_parameters(recurse=False):
+        if w.device != x.device:
+            return f"GLIF parameter {name} is on {w.device} but x is on {x.device}"
+        if w.dim() > (1 if name == "w_conduct" else 0) and torch.promote_types(w.dtype, x.dtype) != x.dtype:
+            return (f"GLIF parameter {name} is {w.dtype} but x is {x.dtype} (the reference would compute in "
+                    f"{torch.promote_types(w.dtype, x.dtype)}); convert the module with .to({x.dtype})")
     return None
 
 

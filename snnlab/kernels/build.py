@@ -29,7 +29,7 @@ from typing import Optional
 from snnlab import paths
 
 CSRC = Path(__file__).resolve().parent / "csrc"
-FAMILIES = ("lif", "clif", "ilif")
+FAMILIES = ("lif", "clif", "ilif", "glif")
 DTYPES = ("f32", "f64")
 BASE_FLAGS = ("-O3", "-fno-trapping-math", "-fno-unswitch-loops", "-fno-thread-jumps", "-ffp-contract=off",
               "-fopenmp", "-shared", "-fPIC", "-std=gnu11", "-DSNNLAB_NO_CLONES")
@@ -152,7 +152,7 @@ def compile_library(family: str, dtype: str) -> Path:
 
 
 def load(family: str, dtype: str) -> ctypes.CDLL:
-    """The loaded library of ``family`` ("lif", "clif", "ilif") for ``dtype`` ("f32", "f64") and ``isa()``."""
+    """The loaded library of ``family`` ("lif", "clif", "ilif", "glif") for ``dtype`` ("f32", "f64") and ``isa()``."""
     key = (family, dtype, isa())
     lib = _libs.get(key)
     if lib is not None:

@@ -1,8 +1,8 @@
 """CPU fast path: the C kernels of ``csrc/`` wrapped in ``torch.autograd.Function``s.
 
-One function per neuron family: ``lif`` (LIF, PLIF, KLIF), ``clif``, ``ilif``. Each runs the whole multi-step
-forward in one call (elements in parallel with OpenMP, T inside) and a hand-derived backward through time (the
-recursions are written at the top of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``).
+One function per neuron family: ``lif`` (LIF, PLIF, KLIF), ``clif``, ``ilif``, ``glif``. Each runs the whole
+multi-step forward in one call (elements in parallel with OpenMP, T inside) and a hand-derived backward through
+time (the recursions are written at the top of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``).
 
 Saved for backward: only the input ``x`` (kept by reference, no copy when it is already contiguous) and the
 initial state; the backward recomputes H (and M, A, σ terms) block by block in cache before running the
@@ -244,14 +244,95 @@ class _ILIFFunction(torch.autograd.Function):
         return (gx, *(g if need[i + 1] else None for i, g in enumerate(outs)), None)
 
 
+class _GLIFFunction(torch.autograd.Function):
+    """GLIF (``csrc/glif.h``). Inputs: x [T, N], v0 [N] | None (H[t−1]), s0 [N] | None (S[t−1]), the per-channel
+    coefficients a [T, C] (input gain of each step), d, l, gam, q, vth [C] (all x's dtype, contiguous), then
+    the parameter block, C and inner (channel of element i = (i // inner) % C).
+
+    Returns dL/d of every tensor input: the parameter sums come from the kernel's per-thread double accumulators
+    (summed in thread order), cast to the coefficients' dtype."""
+
+    @staticmethod
+    def forward(ctx, x, v0, s0, a, d, l, gam, q, vth, p: Params, C: int, inner: int):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        vT = torch.empty(N, dtype=x.dtype)
+        coef = (ctypes.c_int64(C), ctypes.c_int64(inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
+        _call(_fn("glif", x.dtype, "forward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(s),
+              _ptr(vT))
+        ctx.save_for_backward(x, v0, s0, a, d, l, gam, q, vth)
+        ctx.p, ctx.C, ctx.inner = p, C, inner
+        return s, vT
+
+    @staticmethod
+    def backward(ctx, gs, gvT):
+        x, v0, s0, a, d, l, gam, q, vth = ctx.saved_tensors
+        p, C = ctx.p, ctx.C
+        T = x.shape[0]
+        gs = _zeros_if_none(gs, x)
+        gvT = _zeros_if_none(gvT, x[0])
+        gx = torch.empty_like(x)
+        gv0 = torch.empty_like(x[0]) if v0 is not None else None
+        gs0 = torch.empty_like(x[0]) if s0 is not None else None
+        acc = (ctypes.c_double * (T * C + 5 * C))()
+        coef = (ctypes.c_int64(C), ctypes.c_int64(ctx.inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
+        _call(_fn("glif", x.dtype, "backward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(gs),
+              _ptr(gvT), _ptr(gx), _ptr(gv0), _ptr(gs0), acc)
+        sums = torch.frombuffer(acc, dtype=torch.float64).to(a.dtype)  # a copy (a different dtype or .clone())
+        sums = sums.clone() if sums.dtype == torch.float64 else sums
+        g_a = sums[:T * C].view(T, C)
+        g_d, g_l, g_gam, g_q, g_vth = sums[T * C:].view(5, C).unbind(0)
+        need = ctx.needs_input_grad
+        grads = (gx, gv0, gs0, g_a, g_d, g_l, g_gam, g_q, g_vth)
+        return (*(g if need[i] else None for i, g in enumerate(grads)), None, None, None)
+
+
+def _run_glif(neuron, x: torch.Tensor, state: dict):
+    """GLIF through ``_GLIFFunction``: the coefficients of ``csrc/glif.h`` are computed here from the sigmoid
+    values with glif_step's own torch expressions (so they are bit-identical to the numbers the reference loop
+    uses, and autograd carries their gradients back to every ``w_*`` parameter); rows t0..t0+T−1 of the
+    conductance table."""
+    T = x.shape[0]
+    shape = tuple(x.shape[1:])
+    N = math.prod(shape)
+    t = state.get("t")
+    t0 = 0 if t is None else int(t)
+    neuron.check_call(x, t0)
+    C = 1 if neuron.channels is None else int(neuron.channels)
+    inner = N if neuron.channels is None else math.prod(shape[2:])
+    prm = neuron.step_params(2)  # sigmoid values, shape () or (C,)
+    conduct = torch.sigmoid(neuron.w_conduct)[t0:t0 + T]  # (T,) or (T, C), as the reference's rows
+    alpha, beta, gamma = prm["alpha"], prm["beta"], prm["gamma"]
+    gain = 1.0 - beta * (1.0 - conduct)
+    d = 1.0 - alpha * (1.0 - prm["decay"])
+    lin = (1.0 - alpha) * prm["linear_decay"]
+    q = (1.0 - gamma) * prm["v_subreset"]
+    dtype = x.dtype
+
+    def flat(c, rows=None):
+        c = c.to(dtype)
+        return (c.expand(rows, C) if rows else c.expand(C)).contiguous()
+
+    p = make_params(T=T, N=N, tau=1.0, v_threshold=0.0, v_reset=None, decay_input=False,
+                    detach_reset=neuron.detach_reset, surrogate=neuron.surrogate)
+    v0 = _flat_state(state.get("V"), shape, dtype)
+    s0 = _flat_state(state.get("S"), shape, dtype)
+    s, vT = _GLIFFunction.apply(x.contiguous().view(T, N), v0, s0, flat(gain.reshape(T, -1), T), flat(d), flat(lin),
+                                flat(gamma), flat(q), flat(prm["v_threshold"]), p, C, inner)
+    spikes = s.view(x.shape)
+    return spikes, {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
+
+
 # ----------------------------------------------------------------------------------------------------------------
 def run(neuron, x: torch.Tensor, state: dict):
-    """Run ``neuron`` (kind lif, plif, klif, clif, ilif) on CPU tensor ``x`` [T, B, ...] from ``state``.
+    """Run ``neuron`` (kind lif, plif, klif, clif, ilif, glif) on CPU tensor ``x`` [T, B, ...] from ``state``.
 
     Returns ``(spikes, new_state)`` like the reference loop. The caller (``snnlab.kernels.dispatch``) has checked
     that the neuron, dtype and device are supported.
     """
     kind = neuron.kind
+    if kind == "glif":
+        return _run_glif(neuron, x, state)
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)

@@ -158,16 +158,21 @@ class GLIF(Neuron):
                     v_threshold=self._shaped(self.w_threshold, ndim), detach_reset=self.detach_reset,
                     surrogate=self.surrogate)
 
-    def run_reference(self, x: torch.Tensor, state: Optional[Mapping], record_keys=()):
-        state = dict(state or {})
-        t = state.pop("t", None)
-        t0 = 0 if t is None else int(t)
+    def check_call(self, x: torch.Tensor, t0: int) -> None:
+        """Raise ValueError when ``x`` [T, B, ...] cannot run from step ``t0`` (channel axis, steps left); shared
+        by the reference loop and the fused kernel (``snnlab.kernels.cpu``)."""
         if self.channels is not None and (x.ndim < 3 or x.shape[2] != self.channels):
             raise ValueError(f"glif: channels={self.channels} expects x of shape [T, B, {self.channels}, ...], "
                              f"got {tuple(x.shape)}")
         if t0 + x.shape[0] > self.T:
             raise ValueError(f"glif: built for T={self.T} time steps (one conductance per step) but this call "
                              f"would run steps {t0}..{t0 + x.shape[0] - 1}; call reset() between sequences")
+
+    def run_reference(self, x: torch.Tensor, state: Optional[Mapping], record_keys=()):
+        state = dict(state or {})
+        t = state.pop("t", None)
+        t0 = 0 if t is None else int(t)
+        self.check_call(x, t0)
         conduct = self._shaped(self.w_conduct, x.ndim - 1)  # [T, (C, 1, ...)]
         spikes, new_state, recs = glif_multistep(x, state, conduct=conduct, t0=t0,
                                                  record=bool(record_keys), **self.step_params(x.ndim - 1))

@@ -73,6 +73,8 @@ static int snn_threads(int requested, int64_t nblk) {
 #include "clif.h"
 #elif defined(SNN_NEURON_ILIF)
 #include "ilif.h"
+#elif defined(SNN_NEURON_GLIF)
+#include "glif.h"
 #else
-#error "define one of SNN_NEURON_LIF, SNN_NEURON_CLIF, SNN_NEURON_ILIF"
+#error "define one of SNN_NEURON_LIF, SNN_NEURON_CLIF, SNN_NEURON_ILIF, SNN_NEURON_GLIF"
 #endif

@@ -1,0 +1,301 @@
+/* GLIF: gated LIF (Yao et al., NeurIPS 2022; shared/papers/clif.md §1.6, snnlab/neurons/glif.py, SpikingJelly
+ * GatedLIFNode). Included by kernels.c once per dtype with real = float | double, FN(x) = x##_f32 | x##_f64.
+ *
+ * Per-channel coefficients, computed in Python from the sigmoid values by the same torch operations as
+ * snnlab.neurons.glif.glif_step (so they are the very numbers the reference multiplies by):
+ *   A[t,c] = 1 - beta_c*(1 - G_c[t0+t, c])     (input gain of step t; G: conductance)
+ *   D_c    = 1 - alpha_c*(1 - tau_G,c)          (gated exponential decay)
+ *   L_c    = (1 - alpha_c)*ell_c                (gated linear decay)
+ *   Q_c    = (1 - gamma_c)*V_sub,c              (soft part of the reset)
+ *   gamma_c, V_th,c                             (hard part of the reset, threshold)
+ * Element i of a step belongs to channel c = (i / inner) % C (C = 1: one value per layer).
+ *
+ * Forward (glif_step's operation order; H[t-1] is the carried V, S[t-1] the carried S):
+ *   I    = X[t]*A[t]
+ *   H[t] = I - L                                                  (t = 0 without an initial V)
+ *   H[t] = (D*H[t-1] - L) + I                                     (t = 0 with V but no S)
+ *   H[t] = (((D*H[t-1] - L) + I) - (D*H[t-1]*gamma)*S[t-1]) - Q*S[t-1]     (otherwise)
+ *   S[t] = [H[t] - V_th >= 0]
+ * The carried state after the call is V = H[T-1] (and S = S[T-1], the last spike row, taken in Python).
+ *
+ * Backward through time (per element; cH = dL/dH[t] and cS = dL/dS[t] carried back from step t+1 through
+ * H[t+1]; gS_ext = dL/dS[t] from the output; g = g(H[t] - V_th), the surrogate):
+ *   gz    = (gS_ext + cS)*g;          gH = cH + gz
+ *   dL/dX[t]    = gH*A[t];            dL/dA[t,c]  += gH*X[t]
+ *   dL/dL_c     -= gH;                dL/dV_th,c  -= gz
+ *   with an H[t-1] term (v = H[t-1], dv = D*v), and sp = S[t-1] when the reset terms are present:
+ *     gdv = gH - (gH*sp)*gamma        (gdv = gH without reset terms)
+ *     dL/dD_c += gdv*v;   dL/dgamma_c -= (gH*sp)*dv;   dL/dQ_c -= gH*sp
+ *     cH(t-1) = gdv*D;    cS(t-1) = -(gH*(dv*gamma)) - gH*Q   (0 with detach_reset: S[t-1] detached there)
+ *   without an H[t-1] term (t = 0, no initial V): nothing flows further back.
+ *   dL/d(initial V) = cH(-1),  dL/d(initial S) = cS(-1).
+ * The parameter sums are accumulated in double: per element over time, then per channel (block order), per
+ * thread, and the threads' sums are added in thread order (deterministic for a given thread count).
+ * Kept for backward: X and the initial state; H is recomputed block by block into a [T, BLOCK] scratch buffer.
+ */
+
+typedef struct {
+    int64_t C;          /* channels (1: one value per layer) */
+    int64_t inner;      /* elements per channel within one sample: channel of element i = (i / inner) % C */
+    const real *a;      /* [T, C] input gains A[t, c] */
+    const real *d;      /* [C] D */
+    const real *l;      /* [C] L */
+    const real *gam;    /* [C] gamma */
+    const real *q;      /* [C] Q */
+    const real *vth;    /* [C] V_th */
+} glif_coef_t;
+
+/* per-element channel index and per-channel coefficients of a block */
+INLINE void FN(glif_fill)(const glif_coef_t *cf, int64_t i0, int nb, int64_t *restrict ch, real *restrict dc,
+                          real *restrict lc, real *restrict gc, real *restrict qc, real *restrict thc) {
+    const int64_t C = cf->C, inner = cf->inner;
+    for (int b = 0; b < nb; b++) {
+        int64_t c = C == 1 ? 0 : ((i0 + b) / inner) % C;
+        ch[b] = c;
+        dc[b] = cf->d[c];
+        lc[b] = cf->l[c];
+        gc[b] = cf->gam[c];
+        qc[b] = cf->q[c];
+        thc[b] = cf->vth[c];
+    }
+}
+
+INLINE void FN(glif_gain)(const glif_coef_t *cf, int64_t t, const int64_t *restrict ch, int nb,
+                          real *restrict ac) {
+    const real *row = cf->a + t * cf->C;
+    if (cf->C == 1) {
+        const real a = row[0];
+        for (int b = 0; b < nb; b++) ac[b] = a;
+    } else {
+        for (int b = 0; b < nb; b++) ac[b] = row[ch[b]];
+    }
+}
+
+/* one step of a block; mode 0: no H[t-1] term, 1: H[t-1] without reset terms, 2: with reset terms */
+INLINE void FN(glif_fwd_row)(const int mode, int nb, const real *restrict xt, const real *restrict ac,
+                             const real *restrict dc, const real *restrict lc, const real *restrict gc,
+                             const real *restrict qc, const real *restrict thc, real *restrict v,
+                             real *restrict sp, real *restrict st, real *restrict hb) {
+    for (int b = 0; b < nb; b++) {
+        real i = xt[b] * ac[b];
+        real h;
+        if (mode == 0) {
+            h = i - lc[b];
+        } else {
+            real dv = dc[b] * v[b];
+            h = (dv - lc[b]) + i;
+            if (mode == 2) {
+                h = h - (dv * gc[b]) * sp[b];
+                h = h - qc[b] * sp[b];
+            }
+        }
+        real s = (h - thc[b] >= (real)0) ? (real)1 : (real)0;
+        v[b] = h;
+        sp[b] = s;
+        st[b] = s;
+        hb[b] = h;
+    }
+}
+
+/* forward of the block [i0, i0+nb): spikes to s_out (or nowhere), H rows to hbuf (or nowhere), V[T-1] to vT */
+INLINE void FN(glif_fwd_block)(const params_t *p, const glif_coef_t *cf, const real *restrict x,
+                               const real *restrict v0, const real *restrict s0, real *restrict s_out,
+                               real *restrict hbuf, real *restrict vT, int64_t i0, int nb) {
+    const int64_t T = p->T, N = p->N;
+    int64_t ch[BLOCK];
+    real dc[BLOCK], lc[BLOCK], gc[BLOCK], qc[BLOCK], thc[BLOCK], ac[BLOCK], v[BLOCK], sp[BLOCK];
+    real ssink[BLOCK], hsink[BLOCK];
+    FN(glif_fill)(cf, i0, nb, ch, dc, lc, gc, qc, thc);
+    for (int b = 0; b < nb; b++) {
+        v[b] = v0 ? v0[i0 + b] : (real)0;
+        sp[b] = s0 ? s0[i0 + b] : (real)0;
+    }
+    const int mode0 = v0 ? (s0 ? 2 : 1) : 0;
+    for (int64_t t = 0; t < T; t++) {
+        const real *restrict xt = x + t * N + i0;
+        real *restrict st = s_out ? s_out + t * N + i0 : ssink;
+        real *restrict hb = hbuf ? hbuf + t * BLOCK : hsink;
+        FN(glif_gain)(cf, t, ch, nb, ac);
+        const int mode = t > 0 ? 2 : mode0;
+        if (mode == 2) FN(glif_fwd_row)(2, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
+        else if (mode == 1) FN(glif_fwd_row)(1, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
+        else FN(glif_fwd_row)(0, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
+    }
+    if (vT)
+        for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
+}
+
+/* one backward step of a block (mode as in the forward); vp = H[t-1] (or the initial V), spv = S[t-1] */
+INLINE void FN(glif_bwd_row)(const int mode, const int det, int nb, const real *restrict hb,
+                             const real *restrict gl, const real *restrict vp, const real *restrict spv,
+                             const real *restrict xt, const real *restrict gst, const real *restrict ac,
+                             const real *restrict dc, const real *restrict gc, const real *restrict qc,
+                             real *restrict gxt, real *restrict pa, real *restrict cH, real *restrict cS,
+                             double *restrict ad, double *restrict al, double *restrict ag,
+                             double *restrict aq, double *restrict ath) {
+    (void)hb;
+    for (int b = 0; b < nb; b++) {
+        real gz = (gst[b] + cS[b]) * gl[b];
+        real gH = cH[b] + gz;
+        ath[b] += (double)gz;
+        al[b] += (double)gH;
+        gxt[b] = gH * ac[b];
+        pa[b] = gH * xt[b];
+        if (mode == 0) {
+            cH[b] = (real)0;
+            cS[b] = (real)0;
+        } else {
+            real v = vp[b];
+            real dv = dc[b] * v;
+            real gdv = gH, gsp = (real)0;
+            if (mode == 2) {
+                real sv = spv[b];
+                real ghs = gH * sv;
+                gdv = gH - ghs * gc[b];
+                ag[b] += (double)(ghs * dv);
+                aq[b] += (double)ghs;
+                gsp = det ? (real)0 : (-(gH * (dv * gc[b])) - gH * qc[b]);
+            }
+            ad[b] += (double)(gdv * v);
+            cH[b] = gdv * dc[b];
+            cS[b] = gsp;
+        }
+    }
+}
+
+/* sum of v[0..n) in double with 4 interleaved partial sums (fixed order: deterministic) */
+INLINE double FN(glif_sum)(const real *restrict v, int n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += (double)v[i];
+        s1 += (double)v[i + 1];
+        s2 += (double)v[i + 2];
+        s3 += (double)v[i + 3];
+    }
+    for (; i < n; i++) s0 += (double)v[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* acc[c] += sum of v[b] over the elements b of channel c, channel runs in block order */
+INLINE void FN(glif_acc_runs)(double *restrict acc, const real *restrict v, const int64_t *restrict ch, int nb) {
+    int b0 = 0;
+    while (b0 < nb) {
+        int b1 = b0 + 1;
+        while (b1 < nb && ch[b1] == ch[b0]) b1++;
+        acc[ch[b0]] += FN(glif_sum)(v + b0, b1 - b0);
+        b0 = b1;
+    }
+}
+
+/* backward of one block. acc layout (doubles): [0, T*C) dL/dA, then C each of dL/dD, dL/dL, dL/dgamma, dL/dQ,
+ * dL/dV_th. */
+INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coef_t *cf, const real *restrict x,
+                               const real *restrict v0, const real *restrict s0, const real *restrict gs,
+                               const real *restrict gvT, real *restrict gx, real *restrict gv0,
+                               real *restrict gs0, real *restrict buf, int64_t i0, int nb, double *acc) {
+    const int64_t T = p->T, N = p->N, C = cf->C;
+    const int det = p->detach;
+    real c0, c1;
+    FN(sg_consts)(p, &c0, &c1);
+    FN(glif_fwd_block)(p, cf, x, v0, s0, NULL, buf, NULL, i0, nb);
+    int64_t ch[BLOCK];
+    real dc[BLOCK], lc[BLOCK], gc[BLOCK], qc[BLOCK], thc[BLOCK], ac[BLOCK];
+    FN(glif_fill)(cf, i0, nb, ch, dc, lc, gc, qc, thc);
+    real cH[BLOCK], cS[BLOCK], gl[BLOCK], pa[BLOCK], spv[BLOCK], vinit[BLOCK];
+    double ad[BLOCK], al[BLOCK], ag[BLOCK], aq[BLOCK], ath[BLOCK];
+    for (int b = 0; b < nb; b++) {
+        cH[b] = gvT[i0 + b];
+        cS[b] = (real)0;
+        vinit[b] = v0 ? v0[i0 + b] : (real)0;
+        ad[b] = al[b] = ag[b] = aq[b] = ath[b] = 0.0;
+    }
+    const int mode0 = v0 ? (s0 ? 2 : 1) : 0;
+    for (int64_t t = T - 1; t >= 0; t--) {
+        const real *restrict hb = buf + t * BLOCK;
+        const real *restrict xt = x + t * N + i0, *restrict gst = gs + t * N + i0;
+        real *restrict gxt = gx + t * N + i0;
+        const real *vp;
+        if (t > 0) {
+            vp = buf + (t - 1) * BLOCK;
+            for (int b = 0; b < nb; b++) spv[b] = (vp[b] - thc[b] >= (real)0) ? (real)1 : (real)0;
+        } else {
+            vp = vinit;
+            for (int b = 0; b < nb; b++) spv[b] = s0 ? s0[i0 + b] : (real)0;
+        }
+        FN(glif_gain)(cf, t, ch, nb, ac);
+        for (int b = 0; b < nb; b++) gl[b] = hb[b] - thc[b];
+        FN(sg_n)(gl, gl, nb, kind, c0, c1);
+        const int mode = t > 0 ? 2 : mode0;
+#define GLIF_ROW(M) FN(glif_bwd_row)(M, det, nb, hb, gl, vp, spv, xt, gst, ac, dc, gc, qc, gxt, pa, cH, cS, \
+                                     ad, al, ag, aq, ath)
+        if (mode == 2) GLIF_ROW(2);
+        else if (mode == 1) GLIF_ROW(1);
+        else GLIF_ROW(0);
+#undef GLIF_ROW
+        FN(glif_acc_runs)(acc + t * C, pa, ch, nb);
+    }
+    if (gv0)
+        for (int b = 0; b < nb; b++) gv0[i0 + b] = cH[b];
+    if (gs0)
+        for (int b = 0; b < nb; b++) gs0[i0 + b] = cS[b];
+    double *gd = acc + T * C, *gL = gd + C, *gg = gL + C, *gq = gg + C, *gth = gq + C;
+    for (int b = 0; b < nb; b++) {
+        int64_t c = ch[b];
+        gd[c] += ad[b];
+        gL[c] -= al[b];
+        gg[c] -= ag[b];
+        gq[c] -= aq[b];
+        gth[c] -= ath[b];
+    }
+}
+
+HOT static void FN(glif_fwd_range)(const params_t *p, const glif_coef_t *cf, const real *x, const real *v0,
+                                   const real *s0, real *s, real *vT, int64_t blk0, int64_t blk1) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        FN(glif_fwd_block)(p, cf, x, v0, s0, s, NULL, vT, i0, nb);
+    }
+}
+
+#define GLIF_BWD(KIND) FN(glif_bwd_block)(p, KIND, cf, x, v0, s0, gs, gvT, gx, gv0, gs0, buf, i0, nb, acc)
+HOT static void FN(glif_bwd_range)(const params_t *p, const glif_coef_t *cf, const real *x, const real *v0,
+                                   const real *s0, const real *gs, const real *gvT, real *gx, real *gv0,
+                                   real *gs0, real *buf, int64_t blk0, int64_t blk1, double *acc) {
+    for (int64_t blk = blk0; blk < blk1; blk++) {
+        int64_t i0 = blk * BLOCK;
+        int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
+        switch (p->sg_kind) {
+        case SG_RECTANGLE: GLIF_BWD(SG_RECTANGLE); break;
+        case SG_TRIANGLE: GLIF_BWD(SG_TRIANGLE); break;
+        case SG_SIGMOID: GLIF_BWD(SG_SIGMOID); break;
+        default: GLIF_BWD(SG_ATAN); break;
+        }
+    }
+}
+#undef GLIF_BWD
+
+/* exported entry points. C, inner and the coefficient arrays as in glif_coef_t; v0, s0 may be NULL (no initial
+ * V / S: glif_step's None). Backward: out_acc holds T*C + 5*C doubles, zeroed by the caller. */
+int FN(snn_glif_forward)(const params_t *p, int64_t C, int64_t inner, const real *a, const real *d, const real *l,
+                         const real *gam, const real *q, const real *vth, const real *x, const real *v0,
+                         const real *s0, real *s, real *vT) {
+    glif_coef_t cf = {C, inner, a, d, l, gam, q, vth};
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(glif_fwd_range)(p, &cf, x, v0, s0, s, vT, b0, b1));
+    return 0;
+}
+
+int FN(snn_glif_backward)(const params_t *p, int64_t C, int64_t inner, const real *a, const real *d,
+                          const real *l, const real *gam, const real *q, const real *vth, const real *x,
+                          const real *v0, const real *s0, const real *gs, const real *gvT, real *gx, real *gv0,
+                          real *gs0, double *out_acc) {
+    glif_coef_t cf = {C, inner, a, d, l, gam, q, vth};
+    int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
+    size_t bytes = (size_t)p->T * BLOCK * sizeof(real);
+    PARALLEL_BLOCKS_ACC(nblk, p->nthreads, bytes, p->T * C + 5 * C, out_acc,
+                        FN(glif_bwd_range)(p, &cf, x, v0, s0, gs, gvT, gx, gv0, gs0, (real *)scratch, b0, b1,
+                                           acc));
+    return 0;
+}
