@@ -174,8 +174,11 @@ def test_explicit_cpu_backend_raises_where_it_cannot_run():
     x = torch.randn(2, 3)
     with pytest.raises(kernels.KernelUnavailable, match="dtype"):
         neurons.build("lif", backend="cpu")(x.half())
+    # GLIF has a C kernel (tests/kernels/test_glif_kernel.py) but no Triton one
     with pytest.raises(kernels.KernelUnavailable, match="glif"):
-        neurons.build("glif", backend="cpu", T=2)(x)
+        neurons.build("glif", backend="triton", T=2)(x)
+    glif = neurons.build("glif", backend="cpu", T=2)
+    assert torch.equal(glif(x), glif.run_reference(x, None)[0])
     # auto falls back to the reference loop for the same inputs
     out = neurons.build("lif")(x.to(torch.bfloat16))
     assert out.dtype == torch.bfloat16
