@@ -4,7 +4,7 @@ SpikingJelly 2.0, and each timing as a multiple of this machine's memory-bandwid
     python benchmarks/neurons.py                      # T in {4, 8}, N in {65536, 1048576}, 5 repeats
     python benchmarks/neurons.py --T 8 --N 1048576 --repeats 7 --neurons lif clif
 
-For every neuron (lif, lif-rect, plif, klif, clif, ilif) and size it times one forward+backward of a ``[T, N]`` float32 input
+For every neuron (lif, lif-rect, plif, klif, clif, ilif, glif) and size it times one forward+backward of a ``[T, N]`` float32 input
 (a fresh state each time; the backward gets a random ``dL/dS``):
 
 * ``snnlab``: ``backend="auto"`` (on CPU: the C kernels of ``snnlab/kernels/csrc``);
@@ -12,9 +12,12 @@ For every neuron (lif, lif-rect, plif, klif, clif, ilif) and size it times one f
 ``lif-rect`` is LIF with the rectangle surrogate (width 1; soft reset, as ``lif``): on CPU it runs the coded
 kernel path that keeps 1 byte per element and step for backward instead of the input's 4 (snnlab.kernels.cpu).
 
-* ``spikingjelly``: SpikingJelly 2.0 ``LIFNode`` / ``KLIFNode`` / ``ComplementaryLIFNode`` with ``step_mode="m"``
-  and the same settings (its CPU path is chosen by SpikingJelly itself; 2.0 has no CPU backend switch). PLIF and
-  ILIF have no SpikingJelly equivalent here (SpikingJelly's ``ILIFNode`` is a different, integer neuron).
+* ``spikingjelly``: SpikingJelly 2.0 ``LIFNode`` / ``KLIFNode`` / ``ComplementaryLIFNode`` / ``GatedLIFNode``
+  with ``step_mode="m"`` and the same settings (its CPU path is chosen by SpikingJelly itself; 2.0 has no CPU
+  backend switch). PLIF and ILIF have no SpikingJelly equivalent here (SpikingJelly's ``ILIFNode`` is a
+  different, integer neuron). ``glif`` is layer-wise (one value per parameter, SpikingJelly ``inplane=None``)
+  with the Sigmoid(alpha=4) surrogate of both; ``GatedLIFNode`` shapes its parameters for ``[B, C, H, W]``
+  steps, so it gets the ``[T, N]`` input as ``[T, 1, 1, 1, N]`` (a view) and its output is viewed back.
 
 Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up; the bandwidth bound
 ``bytes_min / copy_bandwidth`` with ``bytes_min = 20 B`` per element and step (forward reads X and writes S;
@@ -109,7 +112,7 @@ def copy_bandwidth(nbytes: int = 256 << 20, repeats: int = 7) -> float:
 
 
 # ------------------------------------------------------------------------------------------- subjects
-def snnlab_module(kind: str, backend: str):
+def snnlab_module(kind: str, backend: str, T: int):
     settings = {
         "lif": dict(surrogate="sigmoid", width=1.0),
         "lif-rect": dict(surrogate="rectangle", width=1.0),
@@ -117,11 +120,29 @@ def snnlab_module(kind: str, backend: str):
         "klif": dict(),  # SpikingJelly KLIFNode defaults: tau 2, decay_input, hard reset 0, Sigmoid(4)
         "clif": dict(surrogate="rectangle", width=1.0),
         "ilif": dict(surrogate="sigmoid", width=1.0),
+        "glif": dict(T=T),  # SpikingJelly GatedLIFNode defaults: layer-wise, Sigmoid(alpha=4) (width 1)
     }[kind]
     return neurons.build(kind.split("-")[0], backend=backend, **settings)
 
 
-def sj_module(kind: str):
+class _SJGatedLIF(torch.nn.Module):
+    """SpikingJelly ``GatedLIFNode`` on a ``[T, N]`` input: viewed as ``[T, 1, 1, 1, N]`` (its parameters are
+    shaped ``[1, C, 1, 1]`` for ``[B, C, H, W]`` steps), output viewed back to ``[T, N]``."""
+
+    def __init__(self, T: int):
+        super().__init__()
+        from spikingjelly.activation_based import neuron
+
+        self.node = neuron.GatedLIFNode(T=T, step_mode="m")
+
+    def forward(self, x):
+        return self.node(x.view(x.shape[0], 1, 1, 1, -1)).view(x.shape)
+
+    def reset(self):
+        self.node.reset()
+
+
+def sj_module(kind: str, T: int):
     from spikingjelly.activation_based import neuron, surrogate
 
     if kind == "lif":
@@ -134,6 +155,8 @@ def sj_module(kind: str):
         return neuron.KLIFNode(step_mode="m")
     if kind == "clif":
         return neuron.ComplementaryLIFNode(tau=2.0, surrogate_function=surrogate.Rect(alpha=1.0), step_mode="m")
+    if kind == "glif":
+        return _SJGatedLIF(T)
     return None
 
 
@@ -199,7 +222,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--T", type=int, nargs="+", default=[4, 8])
     ap.add_argument("--N", type=int, nargs="+", default=[65536, 1048576])
-    ap.add_argument("--neurons", nargs="+", default=["lif", "lif-rect", "plif", "klif", "clif", "ilif"])
+    ap.add_argument("--neurons", nargs="+", default=["lif", "lif-rect", "plif", "klif", "clif", "ilif", "glif"])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -234,9 +257,9 @@ def main(argv=None):
             grad = torch.randn(T, N)
             bound = BYTES_MIN_PER_ELEM * T * N / bw
             for kind in args.neurons:
-                subjects = [("snnlab", lambda: snnlab_module(kind, "auto")),
-                            ("reference", lambda: snnlab_module(kind, "reference"))]
-                subjects.append(("spikingjelly", lambda: sj_module(kind)))
+                subjects = [("snnlab", lambda: snnlab_module(kind, "auto", T)),
+                            ("reference", lambda: snnlab_module(kind, "reference", T))]
+                subjects.append(("spikingjelly", lambda: sj_module(kind, T)))
                 for impl, make in subjects:
                     row = {"neuron": kind, "impl": impl, "T": T, "N": N, "notes": []}
                     try:
