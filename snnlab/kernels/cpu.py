@@ -100,6 +100,12 @@ def _fn(family: str, dtype: torch.dtype, name: str):
     return f
 
 
+def _grad_buffer(ctx, index: int, like: torch.Tensor) -> Optional[torch.Tensor]:
+    """An output buffer for the gradient of forward input ``index`` (an initial state), or None when autograd
+    does not need it (the state was None, or does not require grad): the kernel then skips writing it."""
+    return torch.empty_like(like) if ctx.needs_input_grad[index] else None
+
+
 def _zeros_if_none(g, like):
     return torch.zeros_like(like) if g is None else g.contiguous()
 
@@ -135,7 +141,7 @@ class _LIFFunction(torch.autograd.Function):
         gs = _zeros_if_none(gs, x)
         gvT = _zeros_if_none(gvT, x[0])
         gx = torch.empty_like(x)
-        gv0 = torch.empty_like(x[0])
+        gv0 = _grad_buffer(ctx, 1, x[0])
         acc = (ctypes.c_double * 2)(0.0, 0.0)
         _call(_fn("lif", x.dtype, "backward"), ctypes.byref(p), ctypes.c_int(ctx.klif), _ptr(x), _ptr(v0),
               _ptr(gs), _ptr(gvT), _ptr(gx), _ptr(gv0), acc)
@@ -144,7 +150,7 @@ class _LIFFunction(torch.autograd.Function):
             g_tau = torch.full(ctx.tau_meta[0], acc[0] / (p.tau * p.tau), dtype=ctx.tau_meta[1])
         if ctx.k_meta is not None and ctx.needs_input_grad[3]:
             g_k = torch.full(ctx.k_meta[0], acc[1], dtype=ctx.k_meta[1])
-        return gx, (gv0 if ctx.needs_input_grad[1] else None), g_tau, g_k, None, None
+        return gx, gv0, g_tau, g_k, None, None
 
 
 class _LIFCodeFunction(torch.autograd.Function):
@@ -176,10 +182,10 @@ class _LIFCodeFunction(torch.autograd.Function):
         gs = torch.zeros((T, N), dtype=dtype) if gs is None else gs.contiguous()
         gvT = torch.zeros(N, dtype=dtype) if gvT is None else gvT.contiguous()
         gx = torch.empty((T, N), dtype=dtype)
-        gv0 = torch.empty(N, dtype=dtype)
+        gv0 = torch.empty(N, dtype=dtype) if ctx.needs_input_grad[1] else None
         _call(_fn("lif", dtype, "backward_code"), ctypes.byref(p), _ptr(code), _ptr(gs), _ptr(gvT), _ptr(gx),
               _ptr(gv0))
-        return gx, (gv0 if ctx.needs_input_grad[1] else None), None
+        return gx, gv0, None
 
 
 def uses_code_path(neuron) -> bool:
@@ -210,11 +216,10 @@ class _CLIFFunction(torch.autograd.Function):
         gvT = _zeros_if_none(gvT, x[0])
         gmT = _zeros_if_none(gmT, x[0])
         gx = torch.empty_like(x)
-        gv0 = torch.empty_like(x[0])
-        gm0 = torch.empty_like(x[0])
+        gv0, gm0 = _grad_buffer(ctx, 1, x[0]), _grad_buffer(ctx, 2, x[0])
         _call(_fn("clif", x.dtype, "backward"), ctypes.byref(ctx.p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(gs),
               _ptr(gvT), _ptr(gmT), _ptr(gx), _ptr(gv0), _ptr(gm0))
-        return gx, gv0 if ctx.needs_input_grad[1] else None, gm0 if ctx.needs_input_grad[2] else None, None
+        return gx, gv0, gm0, None
 
 
 class _ILIFFunction(torch.autograd.Function):
@@ -235,13 +240,11 @@ class _ILIFFunction(torch.autograd.Function):
         gs = _zeros_if_none(gs, x)
         gvT, gmT, gaT = (_zeros_if_none(g, x[0]) for g in (gvT, gmT, gaT))
         gx = torch.empty_like(x)
-        gv0, gm0, ga0, gxp0, gsp0 = (torch.empty_like(x[0]) for _ in range(5))
+        gv0, gm0, ga0, gxp0, gsp0 = (_grad_buffer(ctx, i, x[0]) for i in range(1, 6))
         _call(_fn("ilif", x.dtype, "backward"), ctypes.byref(ctx.p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0),
               _ptr(xp0), _ptr(sp0), _ptr(gs), _ptr(gvT), _ptr(gmT), _ptr(gaT), _ptr(gx), _ptr(gv0), _ptr(gm0),
               _ptr(ga0), _ptr(gxp0), _ptr(gsp0))
-        need = ctx.needs_input_grad
-        outs = (gv0, gm0, ga0, gxp0, gsp0)
-        return (gx, *(g if need[i + 1] else None for i, g in enumerate(outs)), None)
+        return gx, gv0, gm0, ga0, gxp0, gsp0, None
 
 
 class _GLIFFunction(torch.autograd.Function):

@@ -311,3 +311,58 @@ def test_lif_code_path_saves_one_byte_per_element_step(dtype):
     sig = neurons.build("lif", backend="cpu", surrogate="sigmoid", reset="soft").to(dtype)
     _, per_sig = _saved_bytes_per_element_step(sig, x)
     assert per_sig == x.element_size()
+
+
+# ---- the arithmetic helpers of csrc/step.h and common.h, through their exported test hooks ---------------------
+@pytest.mark.parametrize("isa", ["auto", "baseline"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+def test_division_by_tau_is_the_ieee_quotient(dtype, isa, monkeypatch):
+    """FN(divt) replaces a / τ by a multiplication (τ a power of two) or a multiplication with one FMA correction
+    (otherwise, where the ISA has FMA): the quotient must be torch's a / τ bit for bit, for values spread over
+    many binades, both signs, zeros and exact multiples, and for hard τ (significand all ones, just above 1)."""
+    import ctypes
+
+    from snnlab.kernels import cpu
+
+    monkeypatch.setenv("SNNLAB_CPU_ISA", isa)
+    g = torch.Generator().manual_seed(7)
+    n = 400_000
+    mant = torch.rand(n, generator=g, dtype=torch.float64) + 1.0
+    expo = torch.randint(-60, 60, (n,), generator=g).to(torch.float64)
+    sign = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0).to(torch.float64)
+    a = (sign * mant * torch.exp2(expo)).to(dtype)
+    a[:8] = torch.tensor([0.0, 1.0, -1.0, 2.2, 3.3, 1e-3, -7.0, 1.5], dtype=dtype)
+    lib = build.load("lif", cpu.DTYPES[dtype])
+    div = getattr(lib, f"snn_div_tau_{cpu.DTYPES[dtype]}")
+    div.restype = ctypes.c_int
+    near_one = float(torch.nextafter(torch.tensor(1.0, dtype=dtype), torch.tensor(2.0, dtype=dtype)))
+    below_two = float(torch.nextafter(torch.tensor(2.0, dtype=dtype), torch.tensor(1.0, dtype=dtype)))
+    for tau in (2.0, 4.0, 1.1, 1.7, 3.0, 4.0 / 3.0, near_one, below_two, 1.2345678):
+        out = torch.empty_like(a)
+        pow2 = div(ctypes.c_void_p(a.data_ptr()), ctypes.c_void_p(out.data_ptr()), ctypes.c_int64(n),
+                   ctypes.c_double(tau))
+        assert bool(pow2) == (tau in (2.0, 4.0))
+        expected = a / torch.tensor(tau, dtype=dtype)
+        assert torch.equal(out, expected), f"tau={tau}: {int((out != expected).sum())} quotients differ"
+
+
+@pytest.mark.parametrize("isa", ["auto", "baseline"])
+def test_sigmoid_within_an_ulp_or_two(isa, monkeypatch):
+    """FN(sigmoid_n) (AVX-512 intrinsics under auto on this CPU, plain C under baseline) against float64 torch:
+    relative error of σ at most 2.5 float32 ulps over [-30, 30], exactly 0/1 limits far out, NaN propagated."""
+    import ctypes
+
+    from snnlab.kernels import build
+
+    monkeypatch.setenv("SNNLAB_CPU_ISA", isa)
+    lib = build.load("lif", "f32")
+    sig = lib.snn_sigmoid_f32
+    a = torch.cat([torch.linspace(-30, 30, 200_001), torch.tensor([-200.0, 200.0, -88.5, 90.0, 0.0, -0.0,
+                                                                    float("nan")])])
+    y = torch.empty_like(a)
+    sig(ctypes.c_void_p(a.data_ptr()), ctypes.c_void_p(y.data_ptr()), ctypes.c_int64(a.numel()))
+    ref = torch.sigmoid(a.double())
+    inside = a.abs() <= 30
+    rel = ((y.double() - ref).abs() / ref)[inside]
+    assert float(rel.max()) <= 2.5 * 2.0 ** -24, float(rel.max())
+    assert float(y[-7]) < 1e-37 and float(y[-6]) == 1.0 and float(y[-3]) == 0.5 and torch.isnan(y[-1])

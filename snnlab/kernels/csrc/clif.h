@@ -100,7 +100,8 @@ INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const int p2, 
             cv[b] = gh - ght;
         }
     }
-    for (int b = 0; b < nb; b++) { gv0[i0 + b] = cv[b]; gm0[i0 + b] = cm[b]; }
+    if (gv0) for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b]; /* NULL: that gradient is not needed */
+    if (gm0) for (int b = 0; b < nb; b++) gm0[i0 + b] = cm[b];
 }
 
 HOT static void FN(clif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0, real *s,

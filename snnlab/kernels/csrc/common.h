@@ -99,8 +99,8 @@ INLINE float exp_f32(float x) {
 INLINE __m512 sigmoid16_f32(__m512 a) {
     __m512 x = _mm512_sub_ps(_mm512_setzero_ps(), a); /* -a (0 - a: the same number as the scalar -a for a != 0,
                                                          and exp(+0) = exp(-0) = 1) */
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-    x = _mm512_min_ps(x, _mm512_set1_ps(88.0f));
+    x = _mm512_max_ps(_mm512_set1_ps(-87.0f), x); /* max/min return their second operand when one is NaN: */
+    x = _mm512_min_ps(_mm512_set1_ps(88.0f), x);  /* NaN passes through, as in the scalar clamps */
     __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);

@@ -126,14 +126,12 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
             cv[b] = gh - ght;
         }
     }
-    for (int b = 0; b < nb; b++) {
-        real cA = ca[b];
-        gv0[i0 + b] = cv[b];
-        gm0[i0 + b] = cm[b];
-        ga0[i0 + b] = ki * cA;
-        gxp0[i0 + b] = ki * cA * (sp0 ? sp0[i0 + b] : (real)0);
-        gsp0[i0 + b] = ki * cA * (xp0 ? xp0[i0 + b] : (real)0);
-    }
+    /* a NULL output is a gradient that is not needed (its state was not given or does not require grad) */
+    if (gv0) for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b];
+    if (gm0) for (int b = 0; b < nb; b++) gm0[i0 + b] = cm[b];
+    if (ga0) for (int b = 0; b < nb; b++) ga0[i0 + b] = ki * ca[b];
+    if (gxp0) for (int b = 0; b < nb; b++) gxp0[i0 + b] = ki * ca[b] * (sp0 ? sp0[i0 + b] : (real)0);
+    if (gsp0) for (int b = 0; b < nb; b++) gsp0[i0 + b] = ki * ca[b] * (xp0 ? xp0[i0 + b] : (real)0);
 }
 
 HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,

@@ -59,11 +59,13 @@ static int snn_threads(int requested, int64_t nblk) {
 #define FN(name) name##_f64
 #define EXPR exp_f64
 #define ABS fabs
+#define FMA_R(a, b, c) __builtin_fma((a), (b), (c))
 #else
 #define real float
 #define FN(name) name##_f32
 #define EXPR exp_f32
 #define ABS fabsf
+#define FMA_R(a, b, c) __builtin_fmaf((a), (b), (c))
 #endif
 
 #include "step.h"
@@ -78,3 +80,20 @@ static int snn_threads(int requested, int64_t nblk) {
 #else
 #error "define one of SNN_NEURON_LIF, SNN_NEURON_CLIF, SNN_NEURON_ILIF, SNN_NEURON_GLIF"
 #endif
+
+/* out[i] = a[i] / tau through FN(divt), as every kernel divides by tau (exported for tests/kernels: the
+ * division-free quotients must equal torch's a / tau bit for bit). */
+int FN(snn_div_tau)(const real *a, real *out, int64_t n, double tau_d) {
+    real itau;
+    int p2 = FN(tau_pow2)(tau_d, &itau);
+    const real tau = (real)tau_d;
+    if (p2) for (int64_t i = 0; i < n; i++) out[i] = FN(divt)(a[i], tau, itau, 1);
+    else for (int64_t i = 0; i < n; i++) out[i] = FN(divt)(a[i], tau, itau, 0);
+    return p2;
+}
+
+/* y[i] = sigmoid(a[i]) through FN(sigmoid_n) (exported for tests/kernels) */
+int FN(snn_sigmoid)(const real *a, real *y, int64_t n) {
+    for (int64_t i = 0; i < n; i += BLOCK) FN(sigmoid_n)(y + i, a + i, (int)(n - i < BLOCK ? n - i : BLOCK));
+    return 0;
+}

@@ -127,7 +127,8 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
         }
     }
     double sa = 0, sk = 0;
-    for (int b = 0; b < nb; b++) { gv0[i0 + b] = cv[b]; sa += at[b]; sk += ak[b]; }
+    for (int b = 0; b < nb; b++) { sa += at[b]; sk += ak[b]; }
+    if (gv0) for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b]; /* NULL: not needed */
     acc[0] += sa;
     acc[1] += sk;
 }
@@ -236,7 +237,7 @@ INLINE void FN(lif_bwd_code_blocks)(const params_t *p, const int p2, const real 
                 cv[b] = gh - ght;
             }
         }
-        for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b];
+        if (gv0) for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b]; /* NULL: not needed */
     }
 }
 
