@@ -29,8 +29,10 @@
  *     cH(t-1) = gdv*D;    cS(t-1) = -(gH*(dv*gamma)) - gH*Q   (0 with detach_reset: S[t-1] detached there)
  *   without an H[t-1] term (t = 0, no initial V): nothing flows further back.
  *   dL/d(initial V) = cH(-1),  dL/d(initial S) = cS(-1).
- * The parameter sums are accumulated in double: per element over time, then per channel (block order), per
- * thread, and the threads' sums are added in thread order (deterministic for a given thread count).
+ * The parameter sums: per element over the T steps in the working precision (as lif.h), then per channel in
+ * double (each channel run of a block with 8 interleaved partial sums; dL/dA per step the same way), into one
+ * double accumulator per thread; the threads' sums are added in thread order (deterministic for a given
+ * thread count).
  * Kept for backward: X and the initial state; H is recomputed block by block into a [T, BLOCK] scratch buffer.
  */
 
@@ -49,9 +51,21 @@ typedef struct {
 INLINE void FN(glif_fill)(const glif_coef_t *cf, int64_t i0, int nb, int64_t *restrict ch, real *restrict dc,
                           real *restrict lc, real *restrict gc, real *restrict qc, real *restrict thc) {
     const int64_t C = cf->C, inner = cf->inner;
+    if (C == 1) { /* one value per layer: broadcasts (vectorised) */
+        const real d = cf->d[0], l = cf->l[0], g = cf->gam[0], q = cf->q[0], th = cf->vth[0];
+        for (int b = 0; b < nb; b++) {
+            ch[b] = 0;
+            dc[b] = d;
+            lc[b] = l;
+            gc[b] = g;
+            qc[b] = q;
+            thc[b] = th;
+        }
+        return;
+    }
+    for (int b = 0; b < nb; b++) ch[b] = ((i0 + b) / inner) % C;
     for (int b = 0; b < nb; b++) {
-        int64_t c = C == 1 ? 0 : ((i0 + b) / inner) % C;
-        ch[b] = c;
+        int64_t c = ch[b];
         dc[b] = cf->d[c];
         lc[b] = cf->l[c];
         gc[b] = cf->gam[c];
@@ -106,10 +120,10 @@ INLINE void FN(glif_fwd_block)(const params_t *p, const glif_coef_t *cf, const r
     real dc[BLOCK], lc[BLOCK], gc[BLOCK], qc[BLOCK], thc[BLOCK], ac[BLOCK], v[BLOCK], sp[BLOCK];
     real ssink[BLOCK], hsink[BLOCK];
     FN(glif_fill)(cf, i0, nb, ch, dc, lc, gc, qc, thc);
-    for (int b = 0; b < nb; b++) {
-        v[b] = v0 ? v0[i0 + b] : (real)0;
-        sp[b] = s0 ? s0[i0 + b] : (real)0;
-    }
+    if (v0) memcpy(v, v0 + i0, (size_t)nb * sizeof(real));
+    else memset(v, 0, sizeof v);
+    if (s0) memcpy(sp, s0 + i0, (size_t)nb * sizeof(real));
+    else memset(sp, 0, sizeof sp);
     const int mode0 = v0 ? (s0 ? 2 : 1) : 0;
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
@@ -131,14 +145,14 @@ INLINE void FN(glif_bwd_row)(const int mode, const int det, int nb, const real *
                              const real *restrict xt, const real *restrict gst, const real *restrict ac,
                              const real *restrict dc, const real *restrict gc, const real *restrict qc,
                              real *restrict gxt, real *restrict pa, real *restrict cH, real *restrict cS,
-                             double *restrict ad, double *restrict al, double *restrict ag,
-                             double *restrict aq, double *restrict ath) {
+                             real *restrict ad, real *restrict al, real *restrict ag,
+                             real *restrict aq, real *restrict ath) {
     (void)hb;
     for (int b = 0; b < nb; b++) {
         real gz = (gst[b] + cS[b]) * gl[b];
         real gH = cH[b] + gz;
-        ath[b] += (double)gz;
-        al[b] += (double)gH;
+        ath[b] += gz;
+        al[b] += gH;
         gxt[b] = gH * ac[b];
         pa[b] = gH * xt[b];
         if (mode == 0) {
@@ -152,40 +166,39 @@ INLINE void FN(glif_bwd_row)(const int mode, const int det, int nb, const real *
                 real sv = spv[b];
                 real ghs = gH * sv;
                 gdv = gH - ghs * gc[b];
-                ag[b] += (double)(ghs * dv);
-                aq[b] += (double)ghs;
+                ag[b] += (ghs * dv);
+                aq[b] += ghs;
                 gsp = det ? (real)0 : (-(gH * (dv * gc[b])) - gH * qc[b]);
             }
-            ad[b] += (double)(gdv * v);
+            ad[b] += (gdv * v);
             cH[b] = gdv * dc[b];
             cS[b] = gsp;
         }
     }
 }
 
-/* sum of v[0..n) in double with 4 interleaved partial sums (fixed order: deterministic) */
+/* sum of v[0..n) in double with 8 interleaved partial sums (fixed order: deterministic) */
 INLINE double FN(glif_sum)(const real *restrict v, int n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += (double)v[i];
-        s1 += (double)v[i + 1];
-        s2 += (double)v[i + 2];
-        s3 += (double)v[i + 3];
-    }
-    for (; i < n; i++) s0 += (double)v[i];
-    return (s0 + s1) + (s2 + s3);
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) part[j] += (double)v[i + j];
+    for (; i < n; i++) part[0] += (double)v[i];
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
-/* acc[c] += sum of v[b] over the elements b of channel c, channel runs in block order */
-INLINE void FN(glif_acc_runs)(double *restrict acc, const real *restrict v, const int64_t *restrict ch, int nb) {
-    int b0 = 0;
+/* the block's channel runs: maximal ranges of consecutive elements of one channel, in block order */
+INLINE int FN(glif_runs)(const int64_t *restrict ch, int nb, int *restrict rb, int *restrict rn) {
+    int nr = 0, b0 = 0;
     while (b0 < nb) {
         int b1 = b0 + 1;
         while (b1 < nb && ch[b1] == ch[b0]) b1++;
-        acc[ch[b0]] += FN(glif_sum)(v + b0, b1 - b0);
+        rb[nr] = b0;
+        rn[nr] = b1 - b0;
+        nr++;
         b0 = b1;
     }
+    return nr;
 }
 
 /* backward of one block. acc layout (doubles): [0, T*C) dL/dA, then C each of dL/dD, dL/dL, dL/dgamma, dL/dQ,
@@ -203,13 +216,15 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
     real dc[BLOCK], lc[BLOCK], gc[BLOCK], qc[BLOCK], thc[BLOCK], ac[BLOCK];
     FN(glif_fill)(cf, i0, nb, ch, dc, lc, gc, qc, thc);
     real cH[BLOCK], cS[BLOCK], gl[BLOCK], pa[BLOCK], spv[BLOCK], vinit[BLOCK];
-    double ad[BLOCK], al[BLOCK], ag[BLOCK], aq[BLOCK], ath[BLOCK];
+    real ad[BLOCK], al[BLOCK], ag[BLOCK], aq[BLOCK], ath[BLOCK];
     for (int b = 0; b < nb; b++) {
         cH[b] = gvT[i0 + b];
         cS[b] = (real)0;
         vinit[b] = v0 ? v0[i0 + b] : (real)0;
-        ad[b] = al[b] = ag[b] = aq[b] = ath[b] = 0.0;
+        ad[b] = al[b] = ag[b] = aq[b] = ath[b] = (real)0;
     }
+    int rb[BLOCK], rn[BLOCK];
+    const int nr = FN(glif_runs)(ch, nb, rb, rn);
     const int mode0 = v0 ? (s0 ? 2 : 1) : 0;
     for (int64_t t = T - 1; t >= 0; t--) {
         const real *restrict hb = buf + t * BLOCK;
@@ -233,20 +248,21 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
         else if (mode == 1) GLIF_ROW(1);
         else GLIF_ROW(0);
 #undef GLIF_ROW
-        FN(glif_acc_runs)(acc + t * C, pa, ch, nb);
+        for (int r = 0; r < nr; r++) acc[t * C + ch[rb[r]]] += FN(glif_sum)(pa + rb[r], rn[r]);
     }
     if (gv0)
         for (int b = 0; b < nb; b++) gv0[i0 + b] = cH[b];
     if (gs0)
         for (int b = 0; b < nb; b++) gs0[i0 + b] = cS[b];
     double *gd = acc + T * C, *gL = gd + C, *gg = gL + C, *gq = gg + C, *gth = gq + C;
-    for (int b = 0; b < nb; b++) {
-        int64_t c = ch[b];
-        gd[c] += ad[b];
-        gL[c] -= al[b];
-        gg[c] -= ag[b];
-        gq[c] -= aq[b];
-        gth[c] -= ath[b];
+    for (int r = 0; r < nr; r++) {
+        const int64_t c = ch[rb[r]];
+        const int o = rb[r], n = rn[r];
+        gd[c] += FN(glif_sum)(ad + o, n);
+        gL[c] -= FN(glif_sum)(al + o, n);
+        gg[c] -= FN(glif_sum)(ag + o, n);
+        gq[c] -= FN(glif_sum)(aq + o, n);
+        gth[c] -= FN(glif_sum)(ath + o, n);
     }
 }
 
