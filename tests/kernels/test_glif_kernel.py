@@ -153,6 +153,21 @@ def test_initial_state_variants(which, dtype):
         assert float(g_f[2].abs().max()) > 0
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+def test_zero_initial_state_equals_none(dtype):
+    """glif_step skips D·V and the reset terms when V is None; with V = S = 0 those terms are exactly 0
+    ((D·0 − L) + I = I − L in IEEE arithmetic), so the kernel gives bit-identical spikes and H either way."""
+    _, fast = _pair(dict(surrogate="atan", channels=5), dtype, seed=13)
+    x = _input(5, dtype, False, 14)
+    out = []
+    for state in (None, {"V": torch.zeros(x.shape[1:], dtype=dtype), "S": torch.zeros(x.shape[1:], dtype=dtype)}):
+        fast.set_state(state)
+        s = fast(x)
+        out.append((s, fast.get_state()["V"]))
+    assert torch.equal(out[0][0], out[1][0]) and torch.equal(out[0][1], out[1][1])
+    assert 0 < float(out[0][0].detach().mean()) < 1
+
+
 def test_gradients_equal_finite_differences():
     """Independent of the reference: with detach_reset and a loss on the final H only, the loss is piecewise
     linear in x and smooth in every parameter while no spike flips, so central differences (float64) equal the
