@@ -120,6 +120,20 @@ def test_glif_cpu_matches_reference(params, T, noncontig, first, dtype):
     assert all(float(row.abs().max()) > 0 for row in gc_fast[:used]), "a conductance row got no gradient"
 
 
+@pytest.mark.parametrize("isa", ["avx2", "baseline"])
+@pytest.mark.parametrize("params, T, noncontig, first", _cases()[::5])
+def test_other_instruction_sets_match_reference(params, T, noncontig, first, isa, monkeypatch):
+    """The same source built for a narrower ISA than auto's (another vector width, no FMA in exp)."""
+    from snnlab.kernels import build
+
+    if not build._ISA_NEEDS[isa] <= build.cpu_features():
+        pytest.skip(f"this CPU lacks {sorted(build._ISA_NEEDS[isa] - build.cpu_features())}")
+    monkeypatch.setenv("SNNLAB_CPU_ISA", isa)
+    for dtype in (torch.float32, torch.float64):
+        test_glif_cpu_matches_reference(params, T, noncontig, first, dtype)
+    assert any(key[0] == "glif" and key[2] == isa for key in build._libs), "the narrower library was not loaded"
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("which", ["none", "V", "S", "VS"])
 def test_initial_state_variants(which, dtype):
