@@ -275,8 +275,7 @@ class _GLIFFunction(torch.autograd.Function):
         gs = _zeros_if_none(gs, x)
         gvT = _zeros_if_none(gvT, x[0])
         gx = torch.empty_like(x)
-        gv0 = torch.empty_like(x[0]) if v0 is not None else None
-        gs0 = torch.empty_like(x[0]) if s0 is not None else None
+        gv0, gs0 = _grad_buffer(ctx, 1, x[0]), _grad_buffer(ctx, 2, x[0])  # None: the kernel skips them
         acc = (ctypes.c_double * (T * C + 5 * C))()
         coef = (ctypes.c_int64(C), ctypes.c_int64(ctx.inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
         _call(_fn("glif", x.dtype, "backward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(gs),
