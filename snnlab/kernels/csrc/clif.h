@@ -30,6 +30,8 @@ INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *rest
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_out ? s_out + t * N + i0 : ssink;
+        PREFETCH_NEXT(xt, sizeof(real), 0);
+        if (s_out) PREFETCH_NEXT(st, sizeof(real), 1);
         real *restrict hb = buf ? buf + (4 * t + 0) * BLOCK : hl;
         real *restrict mb = buf ? buf + (4 * t + 1) * BLOCK : msink;
         real *restrict eb = buf ? buf + (4 * t + 2) * BLOCK : el;
@@ -78,6 +80,8 @@ INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const int p2, 
         const real *mpb = t > 0 ? buf + (4 * (t - 1) + 1) * BLOCK : minit;
         const real *gst = gs + t * N + i0;
         real *gxt = gx + t * N + i0;
+        PREFETCH_NEXT(gst, sizeof(real), 0);
+        PREFETCH_NEXT(gxt, sizeof(real), 1);
         for (int b = 0; b < nb; b++) gl[b] = hb[b] - vth;
         FN(sg_n)(gl, gl, nb, kind, c0, c1);
         for (int b = 0; b < nb; b++) {

@@ -60,6 +60,15 @@ typedef struct {
 #endif
 #define INLINE static inline __attribute__((always_inline))
 
+/* Software prefetch of the next block's slice of a [T, N] row (the BLOCK elements after `row`, of `size` bytes
+ * each). A block walks T rows N elements apart, BLOCK elements per row: too short a run per row for the hardware
+ * prefetchers, so each step of a block asks for the same row of the next block. Never faults. */
+#define PREFETCH_NEXT(row, size, write)                                                                      \
+    do {                                                                                                     \
+        const char *pf_ = (const char *)(row) + (size_t)BLOCK * (size);                                      \
+        for (int o_ = 0; o_ < BLOCK * (int)(size); o_ += 64) __builtin_prefetch(pf_ + o_, (write), 3);       \
+    } while (0)
+
 /* ---- exp: range reduction x = n ln2 + r (|r| <= ln2/2), exp(r) = 1 + r + r^2 P(r) with P of degree 4 fitted
  * near-minimax on that interval (relative error 3.6e-9 before float rounding: within an ulp of the true exp), then
  * scaled by 2^n through the exponent bits. The polynomial uses fused multiply-adds where the build has them (a

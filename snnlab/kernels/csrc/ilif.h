@@ -39,6 +39,8 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_out ? s_out + t * N + i0 : ssink;
+        PREFETCH_NEXT(xt, sizeof(real), 0);
+        if (s_out) PREFETCH_NEXT(st, sizeof(real), 1);
         real *restrict hb = buf ? buf + (4 * t + 0) * BLOCK : hsink;
         real *restrict ab = buf ? buf + (4 * t + 1) * BLOCK : asink;
         real *restrict mb = buf ? buf + (4 * t + 2) * BLOCK : msink;
@@ -92,6 +94,8 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
         const real *xt = x + t * N + i0, *gst = gs + t * N + i0;
         const real *gat = t == T - 1 ? gaT + i0 : zero;
         real *gxt = gx + t * N + i0;
+        PREFETCH_NEXT(gst, sizeof(real), 0); /* (x of this block is in cache from its recomputation) */
+        PREFETCH_NEXT(gxt, sizeof(real), 1);
         for (int b = 0; b < nb; b++) gl[b] = hb[b] - vth;
         FN(sg_n)(gl, gl, nb, kind, c0, c1);
         for (int b = 0; b < nb; b++) {

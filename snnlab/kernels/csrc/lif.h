@@ -44,6 +44,8 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, c
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_base + t * ss;
+        PREFETCH_NEXT(xt, sizeof(real), 0);
+        if (ss) PREFETCH_NEXT(st, sizeof(real), 1);
         real *restrict ht = h_base + t * hs;
         real *restrict vpt = vp_base + t * vs;
         for (int b = 0; b < nb; b++) {
@@ -86,6 +88,8 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
         const real *restrict ht = hbuf + t * BLOCK, *restrict vpt = vpbuf + t * BLOCK;
         const real *restrict xt = x + t * N + i0, *restrict gst = gs + t * N + i0;
         real *restrict gxt = gx + t * N + i0;
+        PREFETCH_NEXT(gst, sizeof(real), 0);
+        PREFETCH_NEXT(gxt, sizeof(real), 1);
         for (int b = 0; b < nb; b++) {
             real h = ht[b], u = h;
             if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
@@ -198,6 +202,9 @@ INLINE void FN(lif_fwd_code_blocks)(const params_t *p, const int p2, const real 
             const real *restrict xt = x + t * N + i0;
             real *restrict st = s + t * N + i0;
             uint8_t *restrict ct = code + t * N + i0;
+            PREFETCH_NEXT(xt, sizeof(real), 0);
+            PREFETCH_NEXT(st, sizeof(real), 1);
+            PREFETCH_NEXT(ct, 1, 1);
             for (int b = 0; b < nb; b++) {
                 real h = FN(charge)(v[b], xt[b], tau, itau, p2, vr, di, vr0);
                 real z = h - vth;
@@ -228,6 +235,9 @@ INLINE void FN(lif_bwd_code_blocks)(const params_t *p, const int p2, const real 
             const uint8_t *restrict ct = code + t * N + i0;
             const real *restrict gst = gs + t * N + i0;
             real *restrict gxt = gx + t * N + i0;
+            PREFETCH_NEXT(ct, 1, 0);
+            PREFETCH_NEXT(gst, sizeof(real), 0);
+            PREFETCH_NEXT(gxt, sizeof(real), 1);
             for (int b = 0; b < nb; b++) {
                 real g = (ct[b] & 2) ? c1 : (real)0;
                 real gd = det ? (real)0 : g;
