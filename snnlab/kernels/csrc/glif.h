@@ -129,6 +129,8 @@ INLINE void FN(glif_fwd_block)(const params_t *p, const glif_coef_t *cf, const r
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_out ? s_out + t * N + i0 : ssink;
         real *restrict hb = hbuf ? hbuf + t * BLOCK : hsink;
+        PREFETCH_NEXT(xt, sizeof(real), 0);
+        if (s_out) PREFETCH_NEXT(st, sizeof(real), 1);
         FN(glif_gain)(cf, t, ch, nb, ac);
         const int mode = t > 0 ? 2 : mode0;
         if (mode == 2) FN(glif_fwd_row)(2, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
@@ -230,6 +232,8 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
         const real *restrict hb = buf + t * BLOCK;
         const real *restrict xt = x + t * N + i0, *restrict gst = gs + t * N + i0;
         real *restrict gxt = gx + t * N + i0;
+        PREFETCH_NEXT(gst, sizeof(real), 0); /* (x of this block is in cache from its recomputation) */
+        PREFETCH_NEXT(gxt, sizeof(real), 1);
         const real *vp;
         if (t > 0) {
             vp = buf + (t - 1) * BLOCK;
