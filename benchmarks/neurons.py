@@ -19,7 +19,13 @@ kernel path that keeps 1 byte per element and step for backward instead of the i
   with the Sigmoid(alpha=4) surrogate of both; ``GatedLIFNode`` shapes its parameters for ``[B, C, H, W]``
   steps, so it gets the ``[T, N]`` input as ``[T, 1, 1, 1, N]`` (a view) and its output is viewed back.
 
-Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up; the bandwidth bound
+Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up. Each subject is timed
+twice: with the "cold" allocator (every large tensor freshly mmapped: each run pays the page faults of its
+outputs, ``median_cold_s``) and the "warm" one (freed memory kept for reuse, a caching allocator's steady
+state). In warm mode glibc still grows the heap now and then instead of reusing a freed block, and that run pays
+the page faults of fresh memory; the page faults of every run are recorded (``page_faults``) and the warm
+``median_s`` is taken over the runs without them (``warm_runs_used``; ``median_all_s`` over all runs). The
+bandwidth bound
 ``bytes_min / copy_bandwidth`` with ``bytes_min = 20 B`` per element and step (forward reads X and writes S;
 backward reads dL/dS and X, or an equally large saved tensor, and writes dL/dX; float32) and the ratio
 median/bound; ``saved_B_per_elem``: bytes of the distinct tensors autograd keeps for backward (counted with
@@ -38,6 +44,7 @@ import ctypes
 import json
 import os
 import platform
+import resource
 import socket
 import statistics
 import sys
@@ -207,14 +214,31 @@ def peak_bytes(mod, x, grad):
     return (hwm - before) * 1024, None
 
 
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def time_subject(mod, x, grad, repeats: int):
+    """``(times, faults)``: the wall time of each timed run and the page faults it took (minor faults of the
+    process: first touches of memory the allocator got fresh from the OS)."""
     run_once(mod, x, grad)  # warm-up (and first-use compilation of the C kernels)
-    times = []
+    times, faults = [], []
     for _ in range(repeats):
+        f0 = _minor_faults()
         t0 = time.perf_counter()
         run_once(mod, x, grad)
         times.append(time.perf_counter() - t0)
-    return times
+        faults.append(_minor_faults() - f0)
+    return times, faults
+
+
+def warm_median(times, faults, elements: int):
+    """Median over the runs that touched no fresh memory (fewer page faults than 1 per 64 Ki elements: glibc
+    sometimes grows the heap instead of reusing a freed block, and those runs then pay the OS's page faults
+    like the cold mode); all runs when there is no such run. Returns ``(median, runs used)``."""
+    clean = [t for t, f in zip(times, faults) if f * 65536 < elements]
+    use = clean or times
+    return statistics.median(use), len(clean)
 
 
 # ------------------------------------------------------------------------------------------- main
@@ -245,10 +269,19 @@ def main(argv=None):
     except Exception:  # noqa: BLE001 - not installed
         meta["spikingjelly"] = None
 
+    # warm-up: build every snnlab kernel library and run each neuron once at the first size, so that no timing
+    # below pays a first-use compilation, the OpenMP pool's start or the heap's first growth
+    x0 = (torch.randn(args.T[0], args.N[0]) + 0.5).requires_grad_()
+    g0 = torch.randn(args.T[0], args.N[0])
+    for kind in args.neurons:
+        for _ in range(2):
+            run_once(snnlab_module(kind, "auto", args.T[0]), x0, g0)
+    del x0, g0
+
     rows = []
     print(f"# copy bandwidth {bw / 1e9:.2f} GB/s, {meta['threads']} threads, torch {torch.__version__}")
     header = (f"{'neuron':8} {'impl':13} {'T':>2} {'N':>8} {'median_ms':>10} {'min_ms':>8} {'x_bound':>8} "
-              f"{'saved_B/el':>10} {'peak_B/el':>9}")
+              f"{'saved_B/el':>10} {'peak_B/el':>9} {'warm_runs':>9}")
     print(header)
     for T in args.T:
         for N in args.N:
@@ -274,14 +307,17 @@ def main(argv=None):
                         rows.append(row)
                         continue
                     try:
-                        cold = time_subject(mod, x, grad, args.repeats)  # allocator in "cold" mode here
+                        cold, cold_faults = time_subject(mod, x, grad, args.repeats)  # "cold" allocator here
                         if not _malloc_mode("warm"):
                             row["notes"].append("could not set glibc's warm allocator mode: warm = cold here")
-                        times = time_subject(mod, x, grad, args.repeats)
-                        med = statistics.median(times)
-                        row.update(times_s=times, median_s=med, min_s=min(times), bound_s=bound, x_bound=med / bound,
-                                   times_cold_s=cold, median_cold_s=statistics.median(cold),
-                                   x_bound_cold=statistics.median(cold) / bound)
+                        times, faults = time_subject(mod, x, grad, args.repeats)
+                        med, clean = warm_median(times, faults, T * N)
+                        if not clean:
+                            row["notes"].append("every warm run took page faults: median over all of them")
+                        row.update(times_s=times, page_faults=faults, warm_runs_used=clean, median_s=med,
+                                   median_all_s=statistics.median(times), min_s=min(times), bound_s=bound,
+                                   x_bound=med / bound, times_cold_s=cold, page_faults_cold=cold_faults,
+                                   median_cold_s=statistics.median(cold), x_bound_cold=statistics.median(cold) / bound)
                     except Exception as exc:  # noqa: BLE001
                         row.update(times_s=None, median_s=None, min_s=None, x_bound=None)
                         row["notes"].append(f"timing failed: {exc!r}")
@@ -300,7 +336,8 @@ def main(argv=None):
                     fmt = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731
                     print(f"{kind:8} {impl:13} {T:>2} {N:>8} {fmt(row['median_s'] and row['median_s'] * 1e3, '10.1f'):>10} "
                           f"{fmt(row['min_s'] and row['min_s'] * 1e3, '8.1f'):>8} {fmt(row['x_bound'], '8.2f'):>8} "
-                          f"{fmt(row['saved_B_per_elem'], '10.2f'):>10} {fmt(row['peak_B_per_elem'], '9.2f'):>9}",
+                          f"{fmt(row['saved_B_per_elem'], '10.2f'):>10} {fmt(row['peak_B_per_elem'], '9.2f'):>9} "
+                          f"{str(row.get('warm_runs_used', 'n/a')) + '/' + str(args.repeats):>9}",
                           flush=True)
                     del mod
 
@@ -320,7 +357,8 @@ def main(argv=None):
                     o = by.get(other, {}).get("median_cold_s")
                     entry[f"speedup_vs_{other}_cold"] = None if (fast_cold is None or o is None) else o / fast_cold
                 summary.append(entry)
-    print("\n# speedup of snnlab (median fwd+bwd) and its ratio to the bandwidth bound; warm allocator "
+    print("\n# warm_runs: timed runs without page faults, over which the warm median is taken")
+    print("# speedup of snnlab (median fwd+bwd) and its ratio to the bandwidth bound; warm allocator "
           "[cold allocator: outputs freshly mmapped, page faults included]")
     for e in summary:
         fmt = lambda v: "n/a" if v is None else f"{v:.1f}x"  # noqa: E731
