@@ -197,7 +197,7 @@ def test_missing_compiler(monkeypatch):
 
 @pytest.mark.parametrize("kind", ["lif", "plif", "klif", "clif", "ilif"])
 def test_many_blocks_and_threads(kind, monkeypatch):
-    """N spanning several 256-element blocks per thread (and a ragged last block), 2 OpenMP threads."""
+    """N spanning several BLOCK-element (128) blocks per thread (and a ragged last block), 2 OpenMP threads."""
     from snnlab.kernels import cpu
 
     monkeypatch.setattr(cpu, "PARALLEL_MIN_ELEMENTS", 0)

@@ -221,7 +221,7 @@ def test_gradients_equal_finite_differences():
 
 @pytest.mark.parametrize("channels, tail", [(None, (700,)), (3, (7, 7))])
 def test_many_blocks_and_threads(channels, tail, monkeypatch):
-    """N spanning many 256-element blocks (a ragged last block; with channels, channel runs of 49 elements that
+    """N spanning many BLOCK-element (128) blocks (a ragged last block; with channels, channel runs of 49 elements that
     straddle block boundaries), 2 OpenMP threads; the parameter sums are deterministic (a second run is
     bit-identical)."""
     monkeypatch.setattr(cpu, "PARALLEL_MIN_ELEMENTS", 0)

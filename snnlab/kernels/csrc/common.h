@@ -50,7 +50,7 @@ typedef struct {
 #define SG_SIGMOID 2
 #define SG_ATAN 3
 
-#define BLOCK 256 /* elements per block (state in local arrays, vectorised) */
+#define BLOCK 128 /* elements per block (state in local arrays, vectorised) */
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SNNLAB_NO_CLONES)
 /* one AVX2 and one baseline version of each hot function, picked at load time (no -march=native) */
