@@ -12,9 +12,12 @@ one uint8 per element and step instead (bit 0 = S[t], bit 1 = [|H[t] − V_th| �
 dV/dH = 1 − V_th·g needs no H, and the rectangle g is (scale/γ)·[in window]. 1 B/element-step instead of x's 4
 (float32) or 8 (float64); the gradients are bit-identical to the general kernel's.
 
-Exactness (see tests/kernels): LIF, PLIF and KLIF forwards are bit-identical to the reference loop (same
-operation order, no FMA); CLIF and ILIF use their own vectorised exp in σ, within an ulp or two of torch's.
-Gradients agree with autograd through the reference to rounding (≈1e-6 relative in float32, 1e-12 in float64).
+Exactness (see tests/kernels): LIF, PLIF, KLIF and GLIF forwards are bit-identical to the reference loop (same
+operation order, no contraction into FMA; the divisions by τ are replaced by a multiplication by 1/τ when τ is a
+power of two, else by the FMA-corrected product, both equal to the IEEE quotient); CLIF and ILIF use their own
+vectorised exp in σ, within 2.5 ulp of the true sigmoid. Gradients agree with autograd through the reference
+to rounding (≈1e-6 relative in float32, 1e-12 in float64). Gradients of initial states that autograd does not
+need are not computed (their output pointer is NULL).
 """
 from __future__ import annotations
 
