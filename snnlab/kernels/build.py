@@ -8,7 +8,8 @@ wins an identical file). ``-O3 -fno-trapping-math`` lets gcc vectorise the selec
 every ``a*b + c`` as two IEEE operations (no FMA), so results follow the C source's operation order exactly.
 The instruction set is the widest of AVX-512 (F/DQ/VL/BW, 512-bit vectors), AVX2+FMA or baseline x86-64
 that this CPU has (``isa()``; ``$SNNLAB_CPU_ISA`` forces one), part of the hash: no ``-march=native``. FMA is
-used only where the C source asks for it (``MADD_F32`` in exp), never by contraction.
+used only where the C source asks for it (exp's polynomial, the division-free quotient ``divt`` of step.h),
+never by contraction.
 
 Environment: ``CC`` picks the compiler (default ``gcc``, then ``cc``); ``SNNLAB_CACHE`` moves the cache;
 ``SNNLAB_CPU_ISA`` = auto | avx512 | avx2 | baseline.

@@ -15,7 +15,8 @@
  *  - otherwise, with FMA: q0 = a*(1/tau), then one correction q0 + (a - q0*tau)*(1/tau) with the remainder exact
  *    in an FMA; with 1/tau correctly rounded this gives the correctly rounded quotient (Markstein's theorem;
  *    checked on 2.2e8 random float and 8e7 double quotients, tau in 1.0000001 ... 10: no difference). A
- *    non-finite q0 (inf/NaN input) is passed through; the one visible difference is a*(-0) giving +0.
+ *    non-finite q0 (inf/NaN input) is passed through. The exceptions: a = -0 gives +0, and a quotient in the
+ *    subnormal range (|a/tau| < 1.2e-38 in float) may differ in its last bit (the remainder is no longer exact).
  *  - without FMA (baseline builds): the division. */
 INLINE real FN(divt)(real a, const real tau, const real itau, const int p2) {
     if (p2) return a * itau;
