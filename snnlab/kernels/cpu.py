@@ -64,13 +64,15 @@ def clamp_tie() -> int:
     return _CLAMP_TIE
 
 
-PARALLEL_MIN_ELEMENTS = 1 << 20
+PARALLEL_MIN_ELEMENTS = 1 << 16
 
 
 def threads_for(elements: int) -> int:
-    """OpenMP threads for a call over ``elements`` (T·N): ``torch.get_num_threads()``, but 1 below 2^20 elements,
-    where a parallel region costs more than it saves (and, on a machine shared with other processes, a thread
-    waiting at the barrier for a descheduled sibling made a 1.5 ms call take 100 ms in benchmarks/neurons.py)."""
+    """OpenMP threads for a call over ``elements`` (T·N): ``torch.get_num_threads()``, but 1 below 2^16 elements
+    (twice torch's own grain size for elementwise ops), where a parallel region costs about what it saves. On
+    this 2-core VM, 2 threads took LIF fwd+bwd at T=8, N=65536 from 1.06 to 0.63 ms, and were no slower at
+    T=4, N=4096. Like every torch op, a parallel call can stall when another process takes the sibling
+    thread's core (seen once as a 100 ms call in benchmarks/neurons.py on a loaded machine)."""
     return 1 if elements < PARALLEL_MIN_ELEMENTS else max(1, torch.get_num_threads())
 
 
