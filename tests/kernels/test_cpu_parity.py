@@ -14,6 +14,7 @@ import torch
 
 from snnlab import kernels, neurons
 from snnlab.kernels import build
+from .saved import saved_storages
 
 SURROGATES = [("rectangle", 1.0), ("triangle", 0.7), ("sigmoid", 1.0), ("atan", 2.0), ("sigmoid", 0.5)]
 RESETS = [dict(reset="soft"), dict(reset="hard", v_reset=0.0), dict(reset="hard", v_reset=-0.3)]
@@ -266,19 +267,8 @@ def test_lif_code_path_bit_identical_to_general_kernel(detach, decay, dtype, mon
 
 
 def _saved_bytes_per_element_step(mod, x):
-    """Bytes of the distinct tensors autograd saves during mod(x) (pack hook), over T·N."""
-    from snnlab.kernels import cpu
-
-    cpu.clamp_tie()  # its one-off probe (a 0-dim autograd call) must not run inside the hook
-    seen = {}
-
-    def pack(t):
-        st = t.untyped_storage()
-        seen[st.data_ptr()] = max(seen.get(st.data_ptr(), 0), st.nbytes())
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        s = mod(x)
+    """Bytes of the distinct tensors autograd saves during mod(x), over T·N."""
+    s, seen = saved_storages(mod, x)
     return s, sum(seen.values()) / x.numel()
 
 

@@ -14,6 +14,7 @@ import torch
 
 from snnlab import kernels, neurons
 from snnlab.kernels import cpu
+from .saved import saved_storages
 
 SURROGATES = [("rectangle", 1.0), ("triangle", 0.7), ("sigmoid", 1.0), ("atan", 2.0)]
 TS = (1, 2, 7)
@@ -255,18 +256,9 @@ def test_auto_uses_the_kernel_on_cpu():
 
 
 def _saved_storages(mod, x):
-    """{storage pointer: bytes} of the tensors autograd saves during mod(x) (pack hook)."""
-    cpu.clamp_tie()  # its one-off probe (a 0-dim autograd call) must not run inside the hook
-    seen = {}
-
-    def pack(t):
-        st = t.untyped_storage()
-        seen[st.data_ptr()] = max(seen.get(st.data_ptr(), 0), st.nbytes())
-        return t
-
+    """{storage pointer: bytes} of the tensors autograd saves during mod(x) from a fresh state."""
     mod.reset()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        mod(x)
+    seen = saved_storages(mod, x)[1]
     mod.reset()
     return seen
 
