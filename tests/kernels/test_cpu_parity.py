@@ -356,3 +356,23 @@ def test_sigmoid_within_an_ulp_or_two(isa, monkeypatch):
     rel = ((y.double() - ref).abs() / ref)[inside]
     assert float(rel.max()) <= 2.5 * 2.0 ** -24, float(rel.max())
     assert float(y[-7]) < 1e-37 and float(y[-6]) == 1.0 and float(y[-3]) == 0.5 and torch.isnan(y[-1])
+
+
+def test_avx512_sigmoid_equals_the_scalar_fma_code(monkeypatch):
+    """The AVX-512 intrinsics of sigmoid16_f32 are the scalar exp_f32 path's operations (common.h): built for
+    avx512 and for avx2 (scalar code, FMA in exp), both give the same bits for every input."""
+    import ctypes
+
+    need = build._ISA_NEEDS["avx512"]
+    if not need <= build.cpu_features():
+        pytest.skip(f"this CPU lacks {sorted(need - build.cpu_features())}")
+    a = torch.cat([torch.linspace(-100, 100, 400_001), torch.randn(100_000) * 3,
+                   torch.tensor([0.0, -0.0, 87.0, -88.0, 87.5, float("inf"), float("-inf")])])
+    outs = {}
+    for isa in ("avx512", "avx2"):
+        monkeypatch.setenv("SNNLAB_CPU_ISA", isa)
+        y = torch.empty_like(a)
+        build.load("lif", "f32").snn_sigmoid_f32(ctypes.c_void_p(a.data_ptr()), ctypes.c_void_p(y.data_ptr()),
+                                                 ctypes.c_int64(a.numel()))
+        outs[isa] = y
+    assert torch.equal(outs["avx512"], outs["avx2"]), int((outs["avx512"] != outs["avx2"]).sum())
