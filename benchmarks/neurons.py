@@ -205,6 +205,8 @@ def saved_bytes(mod, x) -> int:
 def peak_bytes(mod, x, grad):
     if not _reset_peak():
         return None, "cannot reset VmHWM (/proc/self/clear_refs not writable)"
+    x.grad = None  # free the last run's dL/dx first: the baseline must not include memory the run frees
+    _reset(mod)
     before = _status_kb("VmRSS")
     _reset_peak()
     run_once(mod, x, grad)
