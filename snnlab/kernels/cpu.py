@@ -294,11 +294,14 @@ class _GLIFFunction(torch.autograd.Function):
         return (*(g if need[i] else None for i, g in enumerate(grads)), None, None, None)
 
 
-def _run_glif(neuron, x: torch.Tensor, state: dict):
-    """GLIF through ``_GLIFFunction``: the coefficients of ``csrc/glif.h`` are computed here from the sigmoid
-    values with glif_step's own torch expressions (so they are bit-identical to the numbers the reference loop
-    uses, and autograd carries their gradients back to every ``w_*`` parameter); rows t0..t0+T−1 of the
-    conductance table."""
+def glif_coefficients(neuron, x: torch.Tensor, state: dict, dtype: torch.dtype):
+    """The per-channel coefficients of ``csrc/glif.h`` for GLIF ``neuron`` on ``x`` [T, B, ...] from ``state``,
+    computed from the sigmoid values with glif_step's own torch expressions (so they are bit-identical to the
+    numbers the reference loop uses, and autograd carries their gradients back to every ``w_*`` parameter), then
+    cast to ``dtype``; rows t0..t0+T−1 of the conductance table. Shared by the C and the Triton paths.
+
+    Returns ``(t0, C, inner, (a [T, C], d, l, gam, q, vth [C]))``, all contiguous; element i of a step belongs
+    to channel ``(i // inner) % C``. Raises the reference's ValueErrors (``neuron.check_call``)."""
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)
@@ -314,18 +317,27 @@ def _run_glif(neuron, x: torch.Tensor, state: dict):
     d = 1.0 - alpha * (1.0 - prm["decay"])
     lin = (1.0 - alpha) * prm["linear_decay"]
     q = (1.0 - gamma) * prm["v_subreset"]
-    dtype = x.dtype
 
     def flat(c, rows=None):
         c = c.to(dtype)
         return (c.expand(rows, C) if rows else c.expand(C)).contiguous()
 
+    coefs = (flat(gain.reshape(T, -1), T), flat(d), flat(lin), flat(gamma), flat(q), flat(prm["v_threshold"]))
+    return t0, C, inner, coefs
+
+
+def _run_glif(neuron, x: torch.Tensor, state: dict):
+    """GLIF through ``_GLIFFunction`` with the coefficients of ``glif_coefficients`` (x's dtype)."""
+    T = x.shape[0]
+    shape = tuple(x.shape[1:])
+    N = math.prod(shape)
+    dtype = x.dtype
+    t0, C, inner, coefs = glif_coefficients(neuron, x, state, dtype)
     p = make_params(T=T, N=N, tau=1.0, v_threshold=0.0, v_reset=None, decay_input=False,
                     detach_reset=neuron.detach_reset, surrogate=neuron.surrogate)
     v0 = _flat_state(state.get("V"), shape, dtype)
     s0 = _flat_state(state.get("S"), shape, dtype)
-    s, vT = _GLIFFunction.apply(x.contiguous().view(T, N), v0, s0, flat(gain.reshape(T, -1), T), flat(d), flat(lin),
-                                flat(gamma), flat(q), flat(prm["v_threshold"]), p, C, inner)
+    s, vT = _GLIFFunction.apply(x.contiguous().view(T, N), v0, s0, *coefs, p, C, inner)
     spikes = s.view(x.shape)
     return spikes, {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
 
