@@ -25,7 +25,7 @@ import torch
 __all__ = ["dispatch", "available_backends", "KernelUnavailable", "SUPPORTED_KINDS"]
 
 SUPPORTED_KINDS = ("lif", "plif", "klif", "clif", "ilif", "glif")
-CPU_ONLY_KINDS = ("glif",)  # no Triton kernel
+CPU_ONLY_KINDS = ()  # kinds without a Triton kernel (none)
 _warned: set = set()
 
 

@@ -19,7 +19,7 @@ import torch
 import triton
 import triton.language as tl
 
-from snnlab.kernels.cpu import SURROGATE_KIND, clamp_tie
+from snnlab.kernels.cpu import SURROGATE_KIND, clamp_tie, glif_coefficients
 
 BLOCK = 256
 
@@ -362,6 +362,176 @@ def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT
         tl.store(gsp0_ptr + offs, (ki * ca * xp0).to(gsp0_ptr.dtype.element_ty), mask=mask)
 
 
+# ---------------------------------------------------------------------------------------------- GLIF
+@triton.jit
+def _glif_fwd_step(x, a, v, sp, d, l, gam, q, MODE: tl.constexpr):
+    # csrc/glif.h forward, its operation order; MODE 0: no H[t-1] term, 1: H[t-1] without reset terms, 2: with
+    i = x * a
+    if MODE == 0:
+        h = i - l
+    else:
+        dv = d * v
+        h = (dv - l) + i
+        if MODE == 2:
+            h = h - (dv * gam) * sp
+            h = h - q * sp
+    return h
+
+
+@triton.jit
+def _glif_fwd(x_ptr, v0_ptr, s0_ptr, a_ptr, d_ptr, l_ptr, g_ptr, q_ptr, th_ptr, s_ptr, h_ptr, vT_ptr, T, N, C,
+              inner, MODE0: tl.constexpr, BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    ch = (offs // inner) % C
+    d = tl.load(d_ptr + ch, mask=mask, other=0.0)
+    l = tl.load(l_ptr + ch, mask=mask, other=0.0)
+    gam = tl.load(g_ptr + ch, mask=mask, other=0.0)
+    q = tl.load(q_ptr + ch, mask=mask, other=0.0)
+    th = tl.load(th_ptr + ch, mask=mask, other=0.0)
+    zero = tl.zeros([BLOCK], dtype=cdt)
+    v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(cdt) if MODE0 >= 1 else zero
+    sp = tl.load(s0_ptr + offs, mask=mask, other=0.0).to(cdt) if MODE0 == 2 else zero
+    # t = 0 (the initial state decides the terms), then t = 1..T-1 with every term
+    x = tl.load(x_ptr + offs, mask=mask, other=0.0).to(cdt)
+    a = tl.load(a_ptr + ch, mask=mask, other=0.0)
+    v = _glif_fwd_step(x, a, v, sp, d, l, gam, q, MODE0)
+    sp = tl.where(v - th >= 0.0, 1.0, 0.0)
+    tl.store(s_ptr + offs, sp.to(s_ptr.dtype.element_ty), mask=mask)
+    tl.store(h_ptr + offs, v, mask=mask)
+    for t in range(1, T):
+        base = t * N + offs
+        x = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
+        a = tl.load(a_ptr + t * C + ch, mask=mask, other=0.0)
+        v = _glif_fwd_step(x, a, v, sp, d, l, gam, q, 2)
+        sp = tl.where(v - th >= 0.0, 1.0, 0.0)
+        tl.store(s_ptr + base, sp.to(s_ptr.dtype.element_ty), mask=mask)
+        tl.store(h_ptr + base, v, mask=mask)
+    tl.store(vT_ptr + offs, v, mask=mask)
+
+
+@triton.jit
+def _glif_bwd_step(h, hp, sp, x, a, gsv, cH, cS, d, gam, q, th, c0, c1, MODE: tl.constexpr, DET: tl.constexpr,
+                   KIND: tl.constexpr):
+    # csrc/glif.h backward of one step: returns dL/dX[t], the per-element terms of dL/dA[t], V_th, L (negated),
+    # D, gamma, Q (negated) and the carries cH, cS to step t-1
+    g = _sg(h - th, c0, c1, KIND)
+    gz = (gsv + cS) * g
+    gH = cH + gz
+    gx = gH * a
+    pa = gH * x
+    zero = gH * 0.0
+    if MODE == 0:
+        nd = zero
+        ng = zero
+        nq = zero
+        cH = zero
+        cS = zero
+    else:
+        dv = d * hp
+        gdv = gH
+        ng = zero
+        nq = zero
+        gsp = zero
+        if MODE == 2:
+            ghs = gH * sp
+            gdv = gH - ghs * gam
+            ng = ghs * dv
+            nq = ghs
+            if not DET:
+                gsp = -(gH * (dv * gam)) - gH * q
+        nd = gdv * hp
+        cH = gdv * d
+        cS = gsp
+    return gx, pa, gz, gH, nd, ng, nq, cH, cS
+
+
+@triton.jit
+def _channel_add(acc_ptr, val, mask, ch, c_first, c_last, RUNS2: tl.constexpr):
+    # add val[b] to acc[ch[b]]. RUNS2: the block spans at most two channels, c_first then c_last (C == 1 or
+    # inner >= BLOCK): two block sums, two scalar atomics; otherwise one atomic per element
+    if RUNS2:
+        first = ch == c_first
+        s1 = tl.sum(tl.where(mask & first, val, 0.0), axis=0)
+        s2 = tl.sum(tl.where(mask & (ch != c_first), val, 0.0), axis=0)
+        tl.atomic_add(acc_ptr + c_first, s1)
+        tl.atomic_add(acc_ptr + c_last, s2)
+    else:
+        tl.atomic_add(acc_ptr + ch, val, mask=mask)
+
+
+@triton.jit
+def _glif_bwd(x_ptr, v0_ptr, s0_ptr, h_ptr, a_ptr, d_ptr, g_ptr, q_ptr, th_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr,
+              gs0_ptr, acc_ptr, T, N, C, inner, c0, c1, MODE0: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
+              HAS_X: tl.constexpr, RUNS2: tl.constexpr, BLOCK: tl.constexpr):
+    pid = tl.program_id(0).to(tl.int64)
+    offs = pid * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    cdt = h_ptr.dtype.element_ty
+    ch = (offs // inner) % C
+    c_first = ((pid * BLOCK) // inner) % C
+    c_last = ((tl.minimum(pid * BLOCK + BLOCK, N) - 1) // inner) % C
+    d = tl.load(d_ptr + ch, mask=mask, other=0.0)
+    gam = tl.load(g_ptr + ch, mask=mask, other=0.0)
+    q = tl.load(q_ptr + ch, mask=mask, other=0.0)
+    th = tl.load(th_ptr + ch, mask=mask, other=0.0)
+    zero = tl.zeros([BLOCK], dtype=cdt)
+    cH = tl.load(gvT_ptr + offs, mask=mask, other=0.0).to(cdt)
+    cS = zero
+    ad = zero
+    al = zero
+    ag = zero
+    aq = zero
+    ath = zero
+    for i in range(T - 1):  # t = T-1 .. 1: every term, H[t-1] from the saved H
+        t = T - 1 - i
+        base = t * N + offs
+        h = tl.load(h_ptr + base, mask=mask, other=0.0)
+        hp = tl.load(h_ptr + base - N, mask=mask, other=0.0)
+        sp = tl.where(hp - th >= 0.0, 1.0, 0.0)
+        x = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt) if HAS_X else zero
+        a = tl.load(a_ptr + t * C + ch, mask=mask, other=0.0)
+        gsv = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt)
+        gx, pa, gz, gH, nd, ng, nq, cH, cS = _glif_bwd_step(h, hp, sp, x, a, gsv, cH, cS, d, gam, q, th, c0, c1,
+                                                            2, DET, KIND)
+        tl.store(gx_ptr + base, gx.to(gx_ptr.dtype.element_ty), mask=mask)
+        if HAS_X:
+            _channel_add(acc_ptr + t * C, pa, mask, ch, c_first, c_last, RUNS2)
+        ath += gz
+        al += gH
+        ad += nd
+        ag += ng
+        aq += nq
+    # t = 0: H[-1] and S[-1] are the initial state (MODE0 says which are given)
+    h = tl.load(h_ptr + offs, mask=mask, other=0.0)
+    hp = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(cdt) if MODE0 >= 1 else zero
+    sp = tl.load(s0_ptr + offs, mask=mask, other=0.0).to(cdt) if MODE0 == 2 else zero
+    x = tl.load(x_ptr + offs, mask=mask, other=0.0).to(cdt) if HAS_X else zero
+    a = tl.load(a_ptr + ch, mask=mask, other=0.0)
+    gsv = tl.load(gs_ptr + offs, mask=mask, other=0.0).to(cdt)
+    gx, pa, gz, gH, nd, ng, nq, cH, cS = _glif_bwd_step(h, hp, sp, x, a, gsv, cH, cS, d, gam, q, th, c0, c1,
+                                                        MODE0, DET, KIND)
+    tl.store(gx_ptr + offs, gx.to(gx_ptr.dtype.element_ty), mask=mask)
+    if HAS_X:
+        _channel_add(acc_ptr, pa, mask, ch, c_first, c_last, RUNS2)
+    ath += gz
+    al += gH
+    ad += nd
+    ag += ng
+    aq += nq
+    if MODE0 >= 1:
+        tl.store(gv0_ptr + offs, cH.to(gv0_ptr.dtype.element_ty), mask=mask)
+    if MODE0 == 2:
+        tl.store(gs0_ptr + offs, cS.to(gs0_ptr.dtype.element_ty), mask=mask)
+    tc = T * C
+    _channel_add(acc_ptr + tc, ad, mask, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + C, al, mask, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + 2 * C, ag, mask, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + 3 * C, aq, mask, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + 4 * C, ath, mask, ch, c_first, c_last, RUNS2)
+
+
 # ---------------------------------------------------------------------------------------------- autograd
 def _sg_consts(sg):
     w, sc = float(sg.width), float(getattr(sg, "scale", 1.0))
@@ -507,15 +677,82 @@ class _ILIF(torch.autograd.Function):
         return (gx, *(g if need[i + 1] else None for i, g in enumerate(outs)), None)
 
 
+class _GLIF(torch.autograd.Function):
+    """GLIF (recursions of ``csrc/glif.h``). Inputs: x [T, N] (float32/float16/bfloat16), v0 [N] | None (H[t−1]),
+    s0 [N] | None (S[t−1]), the float32 coefficients a [T, C], d, l, gam, q, vth [C], then cfg, C and inner
+    (channel of element i = (i // inner) % C).
+
+    Saves H (float32 [T, N]) and, when dL/dA is needed, x (by reference); S and S[t−1] are recomputed from H.
+    The parameter gradients are float32 per-channel sums built with ``tl.atomic_add`` (per program: two block
+    sums when a block spans at most two channels, else one atomic per element), so on a GPU their summation
+    order, and hence their last bits, vary from run to run (the C kernel's sums are deterministic); dL/dx and
+    the initial-state gradients do not depend on the order."""
+
+    @staticmethod
+    def forward(ctx, x, v0, s0, a, d, l, gam, q, vth, cfg, C: int, inner: int):
+        T, N = x.shape
+        s = torch.empty_like(x)
+        h = torch.empty(T, N, dtype=torch.float32, device=x.device)
+        vT = torch.empty(N, dtype=torch.float32, device=x.device)
+        mode0 = 0 if v0 is None else (2 if s0 is not None else 1)
+        _glif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s0 if s0 is not None else vT, a, d, l, gam, q, vth, s,
+                            h, vT, T, N, C, inner, MODE0=mode0, BLOCK=BLOCK, **_launch_opts())
+        need_x = ctx.needs_input_grad[3]
+        ctx.save_for_backward(x if need_x else None, v0, s0, h, a, d, gam, q, vth)
+        ctx.cfg, ctx.C, ctx.inner, ctx.mode0 = cfg, C, inner, mode0
+        return s, vT.to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gs, gvT):
+        x, v0, s0, h, a, d, gam, q, vth = ctx.saved_tensors
+        cfg, C, inner, mode0 = ctx.cfg, ctx.C, ctx.inner, ctx.mode0
+        T, N = h.shape
+        dt = gs.dtype if gs is not None else (gvT.dtype if gvT is not None else h.dtype)
+        gs = _z(gs, h, dt)
+        gvT = _z(gvT, h[0], dt)
+        gx = torch.empty(T, N, dtype=dt, device=h.device)
+        gv0 = torch.empty_like(v0) if v0 is not None else gx
+        gs0 = torch.empty_like(s0) if s0 is not None else gx
+        acc = torch.zeros(T * C + 5 * C, dtype=torch.float32, device=h.device)
+        kind, c0, c1 = _sg_consts(cfg["sg"])
+        _glif_bwd[_grid(N)](x if x is not None else h, v0 if v0 is not None else h, s0 if s0 is not None else h, h,
+                            a, d, gam, q, vth, gs, gvT, gx, gv0, gs0, acc, T, N, C, inner, c0, c1, MODE0=mode0,
+                            DET=cfg["det"], KIND=kind, HAS_X=x is not None, RUNS2=C == 1 or inner >= BLOCK,
+                            BLOCK=BLOCK, **_launch_opts())
+        g_a = acc[:T * C].view(T, C)
+        g_d, g_l, g_gam, g_q, g_vth = acc[T * C:].view(5, C).unbind(0)
+        need = ctx.needs_input_grad
+        grads = (gx, gv0 if v0 is not None else None, gs0 if s0 is not None else None, g_a, g_d, -g_l, -g_gam,
+                 -g_q, -g_vth)
+        return (*(g if need[i] else None for i, g in enumerate(grads)), None, None, None)
+
+
 def _flat(v, shape, like):
     if v is None:
         return None
     return v.to(like.dtype).expand(shape).contiguous().view(-1)
 
 
+def _run_glif(neuron, x: torch.Tensor, state: dict):
+    """GLIF through ``_GLIF``: the coefficients of ``cpu.glif_coefficients`` in float32 (Triton's state and
+    arithmetic precision; for a float32 input they are the reference's very numbers)."""
+    T = x.shape[0]
+    shape = tuple(x.shape[1:])
+    N = math.prod(shape)
+    t0, C, inner, coefs = glif_coefficients(neuron, x, state, torch.float32)
+    x2 = x.contiguous().view(T, N)
+    cfg = dict(det=bool(neuron.detach_reset), sg=neuron.surrogate)
+    s, vT = _GLIF.apply(x2, _flat(state.get("V"), shape, x2), _flat(state.get("S"), shape, x2), *coefs, cfg, C,
+                        inner)
+    spikes = s.view(x.shape)
+    return spikes, {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
+
+
 def run(neuron, x: torch.Tensor, state: dict):
     """Triton fast path: ``(spikes, new_state)`` like the reference loop (see the module docstring)."""
     kind = neuron.kind
+    if kind == "glif":
+        return _run_glif(neuron, x, state)
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)
