@@ -1,7 +1,8 @@
 """Run the Triton kernels under the interpreter (TRITON_INTERPRET=1, CPU tensors) against the reference loop.
 
 Executed in a subprocess by test_triton_parity.py (the interpreter must be chosen before triton is imported);
-prints one JSON line per case: spikes equal, max state error, max relative gradient errors.
+prints one JSON line per case: spikes equal, max state error, max relative gradient errors (x of the chunk under
+test and of the reference chunk before it, through the initial state, then every module parameter).
 """
 import itertools
 import json
@@ -30,8 +31,90 @@ for kind in ("lif", "plif", "klif", "clif", "ilif"):
     CASES.append((kind, dict(surrogate="sigmoid"), 4, "bfloat16" if kind in ("lif", "klif", "ilif") else "float16",
                   kind == "clif"))
 
+# GLIF: every surrogate x T in {1, 2, 7}; channels (None: one value per layer; 5: channel runs of 3 elements, one
+# atomic per element; "wide": 3 channels of 300 elements, blocks straddling a channel boundary, two block sums),
+# how the chunk starts (fresh; continued from a reference chunk with V and S, t0 = 2; V only), detach_reset and a
+# non-contiguous input cycle through them
+GLIF_STARTS = ("chunk", "none", "V")
+for i, ((sg, w), T) in enumerate(itertools.product(
+        [("rectangle", 1.0), ("triangle", 0.7), ("sigmoid", 1.0), ("atan", 2.0)], (1, 2, 7))):
+    p = dict(surrogate=sg, width=w, detach_reset=bool(i % 2), channels=(None, 5, "wide")[i % 3],
+             start=GLIF_STARTS[(i // 3 + i) % 3])
+    CASES.append(("glif", p, T, "float32", bool(i % 4 == 3)))
+CASES.append(("glif", dict(surrogate="sigmoid", channels=None, start="chunk"), 4, "bfloat16", True))
+CASES.append(("glif", dict(surrogate="atan", width=2.0, channels=5, start="chunk"), 4, "float16", False))
+
+
+def glif_input(T, channels, noncontig, g):
+    """[T, B, C, inner] with C = 5 (inner 3) or, for channels="wide", [T, 1, 3, 300]; mean 0.5."""
+    b, c, inner = (1, 3, 300) if channels == "wide" else (2, 5, 3)
+    if noncontig:
+        return (torch.randn(T, b, inner, c, generator=g) * 0.8 + 0.5).transpose(2, 3)
+    return torch.randn(T, b, c, inner, generator=g) * 0.8 + 0.5
+
+
+def run_glif_case(params, T, dtype_name, noncontig):
+    """GLIF with spread parameters (uniform logits in [-1.5, 1.5], so channels and steps differ). The reference
+    module runs float32; the Triton module is converted to the input dtype when its parameters are per channel
+    (they would otherwise promote a 16-bit input), and the reference takes its (rounded) parameters."""
+    dtype = getattr(torch, dtype_name)
+    params = dict(params)
+    start = params.pop("start")
+    channels = params.pop("channels")
+    nch = 3 if channels == "wide" else channels
+    g = torch.Generator().manual_seed(11 + T)
+    t_first = 0 if start == "none" else 2
+    ref = neurons.build("glif", T=t_first + T, channels=nch, backend="reference", **params)
+    fast = neurons.build("glif", T=t_first + T, channels=nch, backend="triton", **params)
+    with torch.no_grad():
+        for w in ref.parameters():
+            w.copy_(torch.rand(w.shape, generator=g) * 3.0 - 1.5)
+    if nch is not None and dtype != torch.float32:
+        fast.to(dtype)
+    fast.load_state_dict(ref.state_dict())
+    ref.load_state_dict(fast.state_dict())
+    x0 = glif_input(t_first, channels, False, g) if t_first else None
+    x = glif_input(T, channels, noncontig, g)
+    assert x.is_contiguous() != noncontig
+    wts = torch.randn(x.shape, generator=g)
+    wv, ws = torch.randn(x.shape[1:], generator=g), torch.randn(x.shape[1:], generator=g)
+    out = []
+    for mod in (ref, fast):
+        mod.reset()
+        xb = x.to(dtype).detach().requires_grad_()  # the reference runs on the same (rounded) input in float32
+        inputs = [xb]
+        loss = 0.0
+        if x0 is not None:
+            xa = x0.clone().requires_grad_()
+            inputs.insert(0, xa)
+            mod.backend, b = "reference", mod.backend
+            s0 = mod(xa)
+            mod.backend = b
+            loss = 0.3 * s0.sum()
+            if start == "V":
+                st = mod.get_state()
+                mod.set_state({"V": st["V"], "S": None, "t": st["t"]})
+        s = mod(xb.float() if mod is ref else xb)
+        st = mod.get_state()
+        if mod is fast:  # the carried H comes (behind a view) from the Triton GLIF function
+            assert type(st["V"].grad_fn.next_functions[0][0]).__name__ == "_GLIFBackward", st["V"].grad_fn
+        assert int(st["t"]) == t_first + T
+        loss = loss + (s.float() * wts).sum() + (st["V"].float() * wv).sum() + (st["S"].float() * ws).sum()
+        # allow_unused: without an initial V, T = 1 never uses D, gamma, Q (then the kernel's gradient must be 0)
+        grads = torch.autograd.grad(loss, inputs + list(mod.parameters()), allow_unused=True)
+        out.append((s.detach().float(), {k: st[k].detach().float() for k in ("V", "S")},
+                    [torch.zeros_like(w, dtype=torch.float32) if gr is None else gr.float()
+                     for gr, w in zip(grads, inputs + list(mod.parameters()))]))
+    (s1, st1, g1), (s2, st2, g2) = out
+    rel = [float((a - b).abs().max() / max(float(a.abs().max()), 1e-3)) for a, b in zip(g1, g2)]
+    return {"spikes_equal": bool(torch.equal(s1, s2)) and 0 < float(s1.mean()) < 1,
+            "state_err": max(float((st1[k] - st2[k]).abs().max()) for k in st1),
+            "grad_rel_err": rel, "grad_nonzero": float(g1[len(g1) - len(list(ref.parameters())) - 1].abs().max()) > 0}
+
 
 def run_case(kind, params, T, dtype_name, noncontig):
+    if kind == "glif":
+        return run_glif_case(params, T, dtype_name, noncontig)
     dtype = getattr(torch, dtype_name)
     g = torch.Generator().manual_seed(7)
     x0 = (torch.randn(2, 2, 33, generator=g) * 1.2 + 0.7)
