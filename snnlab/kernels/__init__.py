@@ -5,12 +5,14 @@
 reference loop runs. Backends:
 
 * ``"auto"``: the fastest correct path: the C kernels for CPU tensors (float32/float64), Triton for CUDA tensors
-  (float32/float16/bfloat16 inputs, float32 state); anything else (GLIF on CUDA, other dtypes, no compiler, no
-  Triton) falls back to the reference loop (a missing compiler or Triton is warned about once).
+  (float32/float16/bfloat16 inputs, float32 state); anything else (other dtypes, per-channel GLIF parameters
+  wider than x, no compiler, no Triton) falls back to the reference loop (a missing compiler or Triton is warned
+  about once).
 * ``"cpu"``: the C kernels; raises ``KernelUnavailable`` (a ``RuntimeError``) saying what is missing.
 * ``"triton"``: the Triton kernels; CUDA tensors, or CPU tensors under ``TRITON_INTERPRET=1`` (tests).
 
-GLIF has a C kernel only (``csrc/glif.h``); the Triton backend refuses it.
+Both backends cover every kind, GLIF included (C: ``csrc/glif.h``; Triton: ``triton.py``, the same recursions
+with float32 coefficients and state). ``CPU_ONLY_KINDS`` lists kinds without a Triton kernel (none now).
 
 Every fast path equals the reference loop: tests/kernels compare outputs and gradients (input, initial state,
 τ for PLIF, k for KLIF, every GLIF parameter) over a grid of options.

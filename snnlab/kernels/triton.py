@@ -2,12 +2,17 @@
 
 One program handles ``BLOCK`` elements and loops over T; inputs may be float32, float16 or bfloat16; the state and
 the arithmetic are float32 (float64 inputs use the reference loop: Triton passes float scalars as float32). The forward saves for backward only what the
-recursion needs, in float32: H (LIF/PLIF/KLIF), H and M (CLIF), H, M and A (ILIF), i.e. one ``[T, ...]`` tensor per
-state variable, plus the input X where the backward needs it (ILIF; PLIF with decay_input). Spikes, σ terms and
-the post-reset V are recomputed. The recursions are the ones of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``.
+recursion needs, in float32: H (LIF/PLIF/KLIF, GLIF), H and M (CLIF), H, M and A (ILIF), i.e. one ``[T, ...]``
+tensor per state variable, plus the input X where the backward needs it (ILIF; PLIF with decay_input; GLIF, for
+the gradient of its per-step input gain). Spikes, σ terms and the post-reset V are recomputed. The recursions are
+the ones of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``.
+
+GLIF's per-channel coefficients are ``cpu.glif_coefficients`` in float32; its parameter gradients are summed
+with float32 atomics (see ``_GLIF``), so on a GPU their last bits depend on the scheduling.
 
 Exactness: the charge uses ``div_rn`` (IEEE division, as torch) and kernels are launched without FMA fusion, so
-float32 LIF/PLIF/KLIF forwards follow the reference's operation order; σ uses Triton's exp (a few ulps).
+float32 LIF/PLIF/KLIF and GLIF forwards follow the reference's operation order (GLIF's H is bit-identical under
+the interpreter); σ uses Triton's exp (a few ulps).
 In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py); no
 GPU was available when they were written, so their GPU speed is unmeasured.
 """

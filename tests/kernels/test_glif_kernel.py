@@ -278,12 +278,33 @@ def test_saves_only_the_input_for_backward(dtype):
     assert per_ref > 2 * x.element_size()
 
 
-def test_triton_backend_refuses_glif(monkeypatch):
+def test_triton_backend_takes_glif(monkeypatch):
+    """backend="triton" sends GLIF to the Triton kernels (their numbers are checked under the interpreter by
+    test_triton_parity.py; the interpreter cannot be switched on inside this process, so the kernel call is
+    replaced by a spy here). The dtype rules: float32, float16, bfloat16 inputs (float32 coefficients inside);
+    per-channel parameters wider than x are refused as for the C kernel (the reference would promote x)."""
     pytest.importorskip("triton")
-    monkeypatch.setenv("TRITON_INTERPRET", "1")  # so that the refusal comes from the GLIF check, not from CUDA
+    from snnlab.kernels import triton as triton_kernels
+
+    monkeypatch.setenv("TRITON_INTERPRET", "1")  # so that CPU tensors pass the device check
+    calls = []
+
+    def spy(neuron, x, state):
+        calls.append((neuron.kind, x.dtype, dict(state)))
+        return torch.zeros_like(x), {}
+
+    monkeypatch.setattr(triton_kernels, "run", spy)
     x = torch.randn(2, 3, 4)
-    with pytest.raises(kernels.KernelUnavailable, match="no Triton kernel for 'glif'"):
-        neurons.build("glif", T=2, backend="triton")(x)
+    mod = neurons.build("glif", T=2, backend="triton")
+    s, _ = kernels.dispatch(mod, x, {})
+    assert calls and calls[0][0] == "glif" and s.shape == x.shape
+    layer = neurons.build("glif", T=2, channels=4)
+    assert kernels._unsupported(layer, torch.randn(2, 3, 4), {}, "triton") is None
+    for dtype in (torch.float16, torch.bfloat16):
+        assert kernels._unsupported(mod, x.to(dtype), {}, "triton") is None  # per-layer float32: no promotion
+        assert kernels._unsupported(layer.to(dtype), x.to(dtype), {}, "triton") is None
+        assert "convert the module" in kernels._unsupported(layer.float(), x.to(dtype), {}, "triton")
+    assert "not supported by backend 'triton'" in kernels._unsupported(mod.double(), x.double(), {}, "triton")
 
 
 def test_errors_and_fallbacks():
