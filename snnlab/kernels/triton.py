@@ -8,7 +8,8 @@ the gradient of its per-step input gain). Spikes, σ terms and the post-reset V 
 the ones of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``.
 
 GLIF's per-channel coefficients are ``cpu.glif_coefficients`` in float32; its parameter gradients are summed
-with float32 atomics (see ``_GLIF``), so on a GPU their last bits depend on the scheduling.
+per channel in float32, with atomics when a block spans at most two channels (then on a GPU their last bits
+depend on the scheduling), else from per-element partials by torch (see ``_GLIF``).
 
 Exactness: the charge uses ``div_rn`` (IEEE division, as torch) and kernels are launched without FMA fusion, so
 float32 LIF/PLIF/KLIF and GLIF forwards follow the reference's operation order (GLIF's H is bit-identical under
@@ -453,9 +454,10 @@ def _glif_bwd_step(h, hp, sp, x, a, gsv, cH, cS, d, gam, q, th, c0, c1, MODE: tl
 
 
 @triton.jit
-def _channel_add(acc_ptr, val, mask, ch, c_first, c_last, RUNS2: tl.constexpr):
-    # add val[b] to acc[ch[b]]. RUNS2: the block spans at most two channels, c_first then c_last (C == 1 or
-    # inner >= BLOCK): two block sums, two scalar atomics; otherwise one atomic per element
+def _channel_add(acc_ptr, part_ptr, val, mask, offs, ch, c_first, c_last, RUNS2: tl.constexpr):
+    # the per-channel sum of val. RUNS2 (C == 1 or inner >= BLOCK): the block spans at most two channels,
+    # c_first then c_last: two block sums added to acc[c] with scalar atomics. Otherwise (many short channel
+    # runs per block) val is stored per element to a partial row, summed per channel by torch afterwards
     if RUNS2:
         first = ch == c_first
         s1 = tl.sum(tl.where(mask & first, val, 0.0), axis=0)
@@ -463,12 +465,12 @@ def _channel_add(acc_ptr, val, mask, ch, c_first, c_last, RUNS2: tl.constexpr):
         tl.atomic_add(acc_ptr + c_first, s1)
         tl.atomic_add(acc_ptr + c_last, s2)
     else:
-        tl.atomic_add(acc_ptr + ch, val, mask=mask)
+        tl.store(part_ptr + offs, val, mask=mask)
 
 
 @triton.jit
 def _glif_bwd(x_ptr, v0_ptr, s0_ptr, h_ptr, a_ptr, d_ptr, g_ptr, q_ptr, th_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr,
-              gs0_ptr, acc_ptr, T, N, C, inner, c0, c1, MODE0: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
+              gs0_ptr, acc_ptr, part_ptr, T, N, C, inner, c0, c1, MODE0: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
               HAS_X: tl.constexpr, RUNS2: tl.constexpr, BLOCK: tl.constexpr):
     pid = tl.program_id(0).to(tl.int64)
     offs = pid * BLOCK + tl.arange(0, BLOCK)
@@ -502,7 +504,7 @@ def _glif_bwd(x_ptr, v0_ptr, s0_ptr, h_ptr, a_ptr, d_ptr, g_ptr, q_ptr, th_ptr, 
                                                             2, DET, KIND)
         tl.store(gx_ptr + base, gx.to(gx_ptr.dtype.element_ty), mask=mask)
         if HAS_X:
-            _channel_add(acc_ptr + t * C, pa, mask, ch, c_first, c_last, RUNS2)
+            _channel_add(acc_ptr + t * C, part_ptr + t * N, pa, mask, offs, ch, c_first, c_last, RUNS2)
         ath += gz
         al += gH
         ad += nd
@@ -519,7 +521,7 @@ def _glif_bwd(x_ptr, v0_ptr, s0_ptr, h_ptr, a_ptr, d_ptr, g_ptr, q_ptr, th_ptr, 
                                                         MODE0, DET, KIND)
     tl.store(gx_ptr + offs, gx.to(gx_ptr.dtype.element_ty), mask=mask)
     if HAS_X:
-        _channel_add(acc_ptr, pa, mask, ch, c_first, c_last, RUNS2)
+        _channel_add(acc_ptr, part_ptr, pa, mask, offs, ch, c_first, c_last, RUNS2)
     ath += gz
     al += gH
     ad += nd
@@ -530,11 +532,11 @@ def _glif_bwd(x_ptr, v0_ptr, s0_ptr, h_ptr, a_ptr, d_ptr, g_ptr, q_ptr, th_ptr, 
     if MODE0 == 2:
         tl.store(gs0_ptr + offs, cS.to(gs0_ptr.dtype.element_ty), mask=mask)
     tc = T * C
-    _channel_add(acc_ptr + tc, ad, mask, ch, c_first, c_last, RUNS2)
-    _channel_add(acc_ptr + tc + C, al, mask, ch, c_first, c_last, RUNS2)
-    _channel_add(acc_ptr + tc + 2 * C, ag, mask, ch, c_first, c_last, RUNS2)
-    _channel_add(acc_ptr + tc + 3 * C, aq, mask, ch, c_first, c_last, RUNS2)
-    _channel_add(acc_ptr + tc + 4 * C, ath, mask, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc, part_ptr + T * N, ad, mask, offs, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + C, part_ptr + (T + 1) * N, al, mask, offs, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + 2 * C, part_ptr + (T + 2) * N, ag, mask, offs, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + 3 * C, part_ptr + (T + 3) * N, aq, mask, offs, ch, c_first, c_last, RUNS2)
+    _channel_add(acc_ptr + tc + 4 * C, part_ptr + (T + 4) * N, ath, mask, offs, ch, c_first, c_last, RUNS2)
 
 
 # ---------------------------------------------------------------------------------------------- autograd
@@ -688,10 +690,14 @@ class _GLIF(torch.autograd.Function):
     (channel of element i = (i // inner) % C).
 
     Saves H (float32 [T, N]) and, when dL/dA is needed, x (by reference); S and S[t−1] are recomputed from H.
-    The parameter gradients are float32 per-channel sums built with ``tl.atomic_add`` (per program: two block
-    sums when a block spans at most two channels, else one atomic per element), so on a GPU their summation
-    order, and hence their last bits, vary from run to run (the C kernel's sums are deterministic); dL/dx and
-    the initial-state gradients do not depend on the order."""
+    The parameter gradients are float32 per-channel sums (per element over T in registers, then per channel):
+    when a block spans at most two channels (C = 1, or ``inner >= BLOCK``) each program adds two block sums
+    per quantity with ``tl.atomic_add``, so on a GPU their summation order, and hence their last bits, vary from
+    run to run (the C kernel's sums are deterministic); with shorter channel runs (``inner < BLOCK``, where
+    per-element atomics would contend) the kernel writes per-element partials [T + 5, N] (a transient buffer
+    as large as the saved H) and torch sums them per channel, deterministically. dL/dx and the initial-state
+    gradients do not depend on any summation order. Untested on a GPU (no GPU when written): the interpreter
+    runs the programs one after the other."""
 
     @staticmethod
     def forward(ctx, x, v0, s0, a, d, l, gam, q, vth, cfg, C: int, inner: int):
@@ -718,12 +724,20 @@ class _GLIF(torch.autograd.Function):
         gx = torch.empty(T, N, dtype=dt, device=h.device)
         gv0 = torch.empty_like(v0) if v0 is not None else gx
         gs0 = torch.empty_like(s0) if s0 is not None else gx
-        acc = torch.zeros(T * C + 5 * C, dtype=torch.float32, device=h.device)
+        runs2 = C == 1 or inner >= BLOCK
+        # sums [T*C + 5*C]: dL/dA, then D, L, gamma, Q, V_th (L, gamma, Q, V_th negated); from atomics (runs2) or
+        # from per-element partial rows [T + 5, N] in the same order
+        acc = torch.zeros(T * C + 5 * C, dtype=torch.float32, device=h.device) if runs2 else h
+        part = h if runs2 else torch.empty(T + 5, N, dtype=torch.float32, device=h.device)
         kind, c0, c1 = _sg_consts(cfg["sg"])
         _glif_bwd[_grid(N)](x if x is not None else h, v0 if v0 is not None else h, s0 if s0 is not None else h, h,
-                            a, d, gam, q, vth, gs, gvT, gx, gv0, gs0, acc, T, N, C, inner, c0, c1, MODE0=mode0,
-                            DET=cfg["det"], KIND=kind, HAS_X=x is not None, RUNS2=C == 1 or inner >= BLOCK,
-                            BLOCK=BLOCK, **_launch_opts())
+                            a, d, gam, q, vth, gs, gvT, gx, gv0, gs0, acc, part, T, N, C, inner, c0, c1, MODE0=mode0,
+                            DET=cfg["det"], KIND=kind, HAS_X=x is not None, RUNS2=runs2, BLOCK=BLOCK,
+                            **_launch_opts())
+        if not runs2:
+            if x is None:  # dL/dA not needed: its rows were not written
+                part[:T].zero_()
+            acc = part.view(T + 5, N // (C * inner), C, inner).sum((1, 3)).reshape(-1)
         g_a = acc[:T * C].view(T, C)
         g_d, g_l, g_gam, g_q, g_vth = acc[T * C:].view(5, C).unbind(0)
         need = ctx.needs_input_grad
