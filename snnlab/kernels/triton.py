@@ -470,8 +470,8 @@ def _channel_add(acc_ptr, part_ptr, val, mask, offs, ch, c_first, c_last, RUNS2:
 
 @triton.jit
 def _glif_bwd(x_ptr, v0_ptr, s0_ptr, h_ptr, a_ptr, d_ptr, g_ptr, q_ptr, th_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr,
-              gs0_ptr, acc_ptr, part_ptr, T, N, C, inner, c0, c1, MODE0: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
-              HAS_X: tl.constexpr, RUNS2: tl.constexpr, BLOCK: tl.constexpr):
+              gs0_ptr, acc_ptr, part_ptr, T, N, C, inner, c0, c1, MODE0: tl.constexpr, DET: tl.constexpr,
+              KIND: tl.constexpr, HAS_X: tl.constexpr, RUNS2: tl.constexpr, BLOCK: tl.constexpr):
     pid = tl.program_id(0).to(tl.int64)
     offs = pid * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
