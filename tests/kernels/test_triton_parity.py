@@ -58,6 +58,15 @@ def test_triton_matches_reference(results, index):
         assert max(r["grad_rel_err"]) < 2e-2, r
 
 
+def test_triton_glif_saves_h_and_x(results):
+    """GLIF's Triton forward keeps H (float32, one [T, ...] tensor: its only state variable) and x by reference
+    (for the gradient of the per-step input gain); everything else saved is per channel."""
+    r = results["glif_saved"]
+    assert r["x_saved"]
+    assert r["big"] == [r["x_bytes"], r["x_bytes"]], r  # x (float32) and H (float32), same size
+    assert r["small_total"] < 2000, r
+
+
 def test_triton_without_cuda_or_interpreter_raises(monkeypatch):
     import torch
 

@@ -144,7 +144,21 @@ def run_case(kind, params, T, dtype_name, noncontig):
             "grad_rel_err": rel, "grad_nonzero": float(g1[1].abs().max()) > 0}
 
 
+def glif_saved():
+    """What the Triton GLIF keeps for backward (float32 x [6, 4, 5, 40], channels=5): its tensors' bytes, split
+    into [T, ...]-sized ones and the rest, next to x's and H's sizes."""
+    from saved import saved_storages
+
+    x = (torch.randn(6, 4, 5, 40) + 0.5).requires_grad_()
+    mod = neurons.build("glif", T=6, channels=5, backend="triton")
+    seen = saved_storages(mod, x)[1]
+    big = sorted(n for n in seen.values() if n > 6 * 5 * 8)
+    return {"index": "glif_saved", "big": big, "small_total": sum(seen.values()) - sum(big),
+            "x_bytes": x.numel() * 4, "x_saved": x.untyped_storage().data_ptr() in seen}
+
+
 if __name__ == "__main__":
+    print(json.dumps(glif_saved()), flush=True)
     for idx, case in enumerate(CASES):
         res = run_case(*case)
         res.update(index=idx, kind=case[0], params=case[1], T=case[2], dtype=case[3], noncontig=case[4])
