@@ -30,9 +30,12 @@ bandwidth bound
 backward reads dL/dS and X, or an equally large saved tensor, and writes dL/dX; float32) and the ratio
 median/bound; ``saved_B_per_elem``: bytes of the distinct tensors autograd keeps for backward (counted with
 ``torch.autograd.graph.saved_tensors_hooks`` during the forward, the input included when it is kept) divided by
-T·N; ``peak_B_per_elem``: the process's peak resident memory above its level before the call (``VmHWM`` after
-``clear_refs``, with glibc's mmap threshold pinned so that large tensors are returned to the OS when freed), per
-T·N element, for forward + backward together. A value that cannot be measured is written as null with the reason
+T·N; ``peak_B_per_elem``: the peak, over forward + backward, of the bytes of tensor storages created during the
+call and still alive (every op seen by a ``TorchDispatchMode``; a storage counts from the op that creates it
+until it is freed, views and in-place results of existing tensors excluded), per T·N element. It counts what
+torch allocates (the kernels' outputs, autograd's saved intermediates, the returned dL/dX), not the C kernels'
+own per-thread scratch (T·4·128 floats per thread) nor allocator overhead; the process's resident-set peak
+(VmHWM) proved unusable for this here (glibc keeps and reuses freed blocks). A value that cannot be measured is written as null with the reason
 in ``notes`` (never clamped). Timings on a shared machine are noisy: the medians are the figures to read.
 
 Writes ``benchmarks/results/neurons-<host>.json`` (``--out`` to change) and prints a table.
@@ -52,6 +55,9 @@ import time
 from pathlib import Path
 
 import torch
+from torch.multiprocessing.reductions import StorageWeakRef
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -85,24 +91,6 @@ def _malloc_mode(mode: str) -> bool:
               and libc.mallopt(M_TRIM_THRESHOLD, 128 << 10))
         libc.malloc_trim(0)
     return bool(ok)
-
-
-def _status_kb(field: str):
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def copy_bandwidth(nbytes: int = 256 << 20, repeats: int = 7) -> float:
@@ -202,18 +190,37 @@ def saved_bytes(mod, x) -> int:
     return sum(seen.values())
 
 
+class _LiveStorages(TorchDispatchMode):
+    """Tracks the storages that ops create while it is active, and the peak of their total live bytes."""
+
+    def __init__(self):
+        super().__init__()
+        self.live = {}  # storage address -> (weak reference, bytes)
+        self.peak = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        inputs = {t.untyped_storage().data_ptr() for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor)}
+        for key in [k for k, (ref, _) in self.live.items() if ref.expired()]:
+            del self.live[key]
+        for t in tree_leaves(out):
+            if isinstance(t, torch.Tensor):
+                st = t.untyped_storage()
+                ptr = st.data_ptr()
+                if ptr and ptr not in self.live and ptr not in inputs:
+                    self.live[ptr] = (StorageWeakRef(st), st.nbytes())
+        self.peak = max(self.peak, sum(n for _, n in self.live.values()))
+        return out
+
+
 def peak_bytes(mod, x, grad):
-    if not _reset_peak():
-        return None, "cannot reset VmHWM (/proc/self/clear_refs not writable)"
-    x.grad = None  # free the last run's dL/dx first: the baseline must not include memory the run frees
+    """Peak bytes of the tensors one forward + backward creates (``_LiveStorages``), from a fresh state."""
+    x.grad = None
     _reset(mod)
-    before = _status_kb("VmRSS")
-    _reset_peak()
-    run_once(mod, x, grad)
-    hwm = _status_kb("VmHWM")
-    if before is None or hwm is None:
-        return None, "no /proc/self/status"
-    return (hwm - before) * 1024, None
+    tracker = _LiveStorages()
+    with tracker:
+        run_once(mod, x, grad)
+    return tracker.peak, None
 
 
 def _minor_faults() -> int:
