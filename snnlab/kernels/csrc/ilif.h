@@ -12,7 +12,8 @@
  *   gH  = gR*dR/dH + gS*g(H - V_th) (+ gR*dR/dS into gS unless detached)
  *   gXin = gH (decay_input: gH/tau);  gX = gXin + gX_A;  dL/dV[t-1] = gH - gH/tau
  *   dL/dA[t] = kappa_i*cA - gXin*clamp'(A)     (clamp' = 1 where A >= 0, torch.clamp(min=0))
- * Kept for backward: X and the initial state; H, A, M, q are recomputed per block.
+ * Kept for backward: X and the initial state; H, A, M, q are recomputed per block (rows H, A, q of each step go
+ * to the scratch buffer: the backward reads no M).
  */
 
 INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *restrict x, const real *restrict v0,
@@ -35,16 +36,15 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
     }
     /* two passes per step with the sigmoid over the whole block in between (FN(sigmoid_n): 16 lanes at a time
      * with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
-    real rl[BLOCK], ql[BLOCK], ssink[BLOCK], hsink[BLOCK], asink[BLOCK], msink[BLOCK];
+    real rl[BLOCK], ql[BLOCK], ssink[BLOCK], hsink[BLOCK], asink[BLOCK];
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_out ? s_out + t * N + i0 : ssink;
         PREFETCH_NEXT(xt, sizeof(real), 0);
         if (s_out) PREFETCH_NEXT(st, sizeof(real), 1);
-        real *restrict hb = buf ? buf + (4 * t + 0) * BLOCK : hsink;
-        real *restrict ab = buf ? buf + (4 * t + 1) * BLOCK : asink;
-        real *restrict mb = buf ? buf + (4 * t + 2) * BLOCK : msink;
-        real *restrict qb = buf ? buf + (4 * t + 3) * BLOCK : ql;
+        real *restrict hb = buf ? buf + (3 * t + 0) * BLOCK : hsink;
+        real *restrict ab = buf ? buf + (3 * t + 1) * BLOCK : asink;
+        real *restrict qb = buf ? buf + (3 * t + 2) * BLOCK : ql;
         for (int b = 0; b < nb; b++) {
             real an = ki * (a[b] + xp[b] * sp[b]);
             real xc = xt[b];
@@ -60,7 +60,6 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
             st[b] = s;
             hb[b] = h;
             ab[b] = an;
-            mb[b] = mn;
         }
         FN(sigmoid_n)(qb, m, nb);                  /* q = sigmoid(M) */
         for (int b = 0; b < nb; b++) v[b] = rl[b] - sp[b] * qb[b];
@@ -89,8 +88,8 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
     const real tiev = tie == 0 ? (real)0 : (tie == 1 ? (real)1 : (real)0.5);
     real gl[BLOCK];
     for (int64_t t = T - 1; t >= 0; t--) {
-        const real *hb = buf + (4 * t + 0) * BLOCK, *ab = buf + (4 * t + 1) * BLOCK;
-        const real *qb = buf + (4 * t + 3) * BLOCK;
+        const real *hb = buf + (3 * t + 0) * BLOCK, *ab = buf + (3 * t + 1) * BLOCK;
+        const real *qb = buf + (3 * t + 2) * BLOCK;
         const real *xt = x + t * N + i0, *gst = gs + t * N + i0;
         const real *gat = t == T - 1 ? gaT + i0 : zero;
         real *gxt = gx + t * N + i0;
@@ -178,7 +177,7 @@ int FN(snn_ilif_backward)(const params_t *p, const real *x, const real *v0, cons
                           const real *xp0, const real *sp0, const real *gs, const real *gvT, const real *gmT,
                           const real *gaT, real *gx, real *gv0, real *gm0, real *ga0, real *gxp0, real *gsp0) {
     int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
-    size_t bytes = (size_t)p->T * 4 * BLOCK * sizeof(real);
+    size_t bytes = (size_t)p->T * 3 * BLOCK * sizeof(real);
     double dummy[1] = {0};
     PARALLEL_BLOCKS_ACC(nblk, p->nthreads, bytes, 1, dummy,
                         FN(ilif_bwd_range)(p, x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, gx, gv0, gm0, ga0,
