@@ -5,9 +5,11 @@
 >>> loader = snnlab.data.make_loader(ds, batch_size=128, shuffle=True)
 >>> x_seq = snnlab.data.encoding.to_time_major(x, T)               # [T, B, ...]
 
-Names (``available()``): static ``mnist fashion_mnist cifar10 cifar100``; event (tonic) ``nmnist
+Names (``available()``): static ``mnist fashion_mnist cifar10 cifar100 tiny_imagenet``; event ``nmnist
 cifar10_dvs dvs_gesture``; offline ``sim_fashion_events`` (simulated event-camera Fashion-MNIST, made from
 the Fashion-MNIST files), ``synthetic`` and ``synthetic_events`` (no files at all).
+
+Fake copies of every paper dataset in the real on-disk formats: :func:`snnlab.data.fakes.write_fake_datasets`.
 
 Nothing here touches the network unless ``download=True``; a missing dataset raises
 :class:`DatasetNotFoundError` naming the expected folder, the missing files and how to get them, and a
@@ -24,7 +26,7 @@ from snnlab.data.errors import CorruptDatasetError, DatasetNotFoundError
 __all__ = ["build", "available", "info", "make_loader", "DatasetInfo", "DatasetNotFoundError",
            "CorruptDatasetError", "STATIC", "EVENTS", "OFFLINE"]
 
-STATIC = ("mnist", "fashion_mnist", "cifar10", "cifar100")
+STATIC = ("mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet")
 EVENTS = ("nmnist", "cifar10_dvs", "dvs_gesture")
 OFFLINE = ("sim_fashion_events", "synthetic", "synthetic_events")
 SPLITS = ("train", "test")
@@ -89,11 +91,17 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
 
     Options (``opts``):
 
-    * static: ``augment`` (``"paper"`` default, ``"none"``, ``"clif_star"`` for CIFAR), ``cutout``
-      (``"torchtoolbox"`` default, ``"devries"``, ``None``), ``mixup_cutmix``, ``transform``, ``limit``.
-    * events: ``size`` (CIFAR10-DVS default 48), ``resize_mode``, ``pil_quirk``, ``augment`` (``"none"``
+    * every dataset: ``drop_last`` (False): the training loader of this dataset drops its last incomplete
+      batch, as the papers' code does for some recipes (read by the training engine and :func:`make_loader`
+      from the dataset's ``drop_last`` attribute; always False for the test split).
+    * static: ``augment`` (``"paper"`` default, ``"none"``, ``"clif_star"`` for CIFAR, ``"autoaugment"`` for
+      Tiny-ImageNet), ``cutout`` (``"torchtoolbox"`` default, ``"devries"``, ``None``), ``mixup_cutmix``,
+      ``transform``, ``limit``.
+    * events: ``frames`` (``"clean"`` default, ``"authors"``: the papers' code, :mod:`snnlab.data.events`),
+      ``remainder`` (``"drop"``/``"last"``), ``integrate_T`` (integrate into that many frames, keep the first
+      ``T``), ``size`` (CIFAR10-DVS default 48), ``resize_mode``, ``pil_quirk``, ``augment`` (``"none"``
       default, ``"clif"``), ``cache`` (True), ``cache_root`` (``<root>/frames``), ``limit``;
-      CIFAR10-DVS ``train_per_class`` (900).
+      CIFAR10-DVS ``train_per_class`` (900); DVS128 Gesture ``layout`` (``"original"`` default, ``"tonic"``).
     * ``sim_fashion_events``: ``n`` (first n samples of the split; default all; ``n_train``/``n_test`` set it
       per split, so one options dict serves both splits), generator parameters
       ``seed threshold threshold_sigma eps path saccade_ms steps_per_saccade`` (:class:`SimParams`), and
@@ -106,6 +114,15 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if T is not None and (isinstance(T, bool) or not isinstance(T, int) or T < 1):
         raise ValueError(f"T must be a positive int or None, got {T!r}")
+    drop_last = opts.pop("drop_last", False)
+    if not isinstance(drop_last, bool):
+        raise ValueError(f"drop_last must be True or False, got {drop_last!r}")
+    ds = _build(name, split, T, root, download, **opts)
+    ds.drop_last = drop_last and split == "train"
+    return ds
+
+
+def _build(name: str, split: str, T: int | None, root, download: bool, **opts):
     if name == "synthetic":
         from snnlab.data.synthetic import SyntheticImages
 
@@ -117,6 +134,10 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
     from snnlab import paths
 
     root = Path(root).expanduser() if root is not None else paths.data_dir()
+    if name == "tiny_imagenet":
+        from snnlab.data.tiny_imagenet import build_tiny_imagenet
+
+        return build_tiny_imagenet(split, root, download=download, **opts)
     if name in STATIC:
         from snnlab.data.static import build_static
 
@@ -127,14 +148,15 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
 
 
 def make_loader(dataset, batch_size: int, shuffle: bool, num_workers: int | None = None,
-                pin_memory: bool | None = None, drop_last: bool = False, seed: int | None = None,
+                pin_memory: bool | None = None, drop_last: bool | None = None, seed: int | None = None,
                 collate_fn=None, persistent_workers: bool | None = None, **kwargs):
     """A ``DataLoader`` with sensible defaults.
 
     ``num_workers``: 0 on machines with <= 2 CPUs (workers would compete with the training process),
     otherwise ``min(8, cpus - 1)``. ``pin_memory``: on when CUDA is available. ``seed``: seeds the shuffle
     order (a ``torch.Generator``). ``collate_fn``: defaults to ``dataset.collate_fn`` when the dataset has
-    one (Mixup/CutMix for ``augment="clif_star"``).
+    one (Mixup/CutMix for ``augment="clif_star"``). ``drop_last``: defaults to the dataset's ``drop_last``
+    attribute (the ``drop_last`` option of :func:`build`), else False.
     """
     import torch
     from torch.utils.data import DataLoader
@@ -148,6 +170,8 @@ def make_loader(dataset, batch_size: int, shuffle: bool, num_workers: int | None
         pin_memory = torch.cuda.is_available()
     if collate_fn is None:
         collate_fn = getattr(dataset, "collate_fn", None)
+    if drop_last is None:
+        drop_last = bool(getattr(dataset, "drop_last", False))
     if persistent_workers is None:
         persistent_workers = num_workers > 0
     generator = None
@@ -163,6 +187,6 @@ def __getattr__(name: str):  # lazy sub-modules: snnlab.data.encoding, ...
     import importlib
 
     if name in {"encoding", "static", "events", "simulated", "synthetic", "transforms", "cache", "prepare",
-                "errors"}:
+                "errors", "fakes", "gesture", "tiny_imagenet"}:
         return importlib.import_module(f"snnlab.data.{name}")
     raise AttributeError(f"module 'snnlab.data' has no attribute {name!r}")

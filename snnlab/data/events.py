@@ -1,27 +1,43 @@
-"""Event-camera datasets as T frames: N-MNIST, CIFAR10-DVS, DVS128 Gesture (through tonic) and the simulated
-event Fashion-MNIST (:mod:`snnlab.data.simulated`).
+"""Event-camera datasets as T frames: N-MNIST, CIFAR10-DVS, DVS128 Gesture and the simulated event
+Fashion-MNIST (:mod:`snnlab.data.simulated`).
 
-Pipeline of one sample (every dataset): events (tonic structured array with fields x, y, t, p)
--> ``tonic.transforms.ToFrame(sensor_size, n_event_bins=T)`` -> optional resize -> on-disk cache
-(:mod:`snnlab.data.cache`) -> optional random augmentation -> ``(frames [T, 2, H, W] float32, label)``.
+Pipeline of one sample (every dataset): events (structured array with fields x, y, t, p) -> T frames of equal
+event counts -> optional resize -> on-disk cache (:mod:`snnlab.data.cache`) -> optional random augmentation ->
+``(frames [T, 2, H, W] float32, label)``.
 
-**Frames.** The papers' "T frames split by number" (SpikingJelly ``split_by='number'``) is tonic's
-``n_event_bins=T``: every frame holds ``N // T`` consecutive events (equal event counts). Difference from
-SpikingJelly, documented and kept: tonic drops the last ``N mod T`` events, SpikingJelly adds them to the last
-frame. Frames are raw counts (``normalization=None``).
+**Two frame pipelines** (option ``frames``):
+
+* ``"authors"`` — what the CLIF/ILIF code feeds the network (the paper configurations use it):
+  SpikingJelly's ``split_by='number'`` integration (frame ``j`` holds events ``[j·(N//T), (j+1)·(N//T))`` in file
+  order and the **last frame also takes the remaining** ``N mod T`` events), raw counts, and for CIFAR10-DVS every
+  frame goes through torchvision's ``ToPILImage -> Resize(48) -> ToTensor``
+  (:func:`snnlab.data.transforms.authors_frames`): counts become ``uint8(255·c)`` (wrapping modulo 256), the
+  2-channel frame is a PIL ``"LA"`` image, which Pillow resizes premultiplied (channel 0 becomes 0 wherever
+  channel 1 is 0), and the result is the uint8 value / 255 — near-binary values in [0, 1]. Bit for bit equal to
+  the authors' pipeline on the same events (tests/data/test_paper_recipes.py).
+* ``"clean"`` (default of :func:`snnlab.data.build`) — tonic's ``ToFrame(n_event_bins=T)`` (drops the last
+  ``N mod T`` events), raw counts resized with antialiased bilinear interpolation (``resize_mode``; the old
+  ``pil_quirk`` adds only the uint8 wrap).
+
+``remainder`` (``"last"``/``"drop"``) overrides the integration's remainder rule of either pipeline;
+``integrate_T`` integrates into ``integrate_T`` frames and keeps the first ``T`` (the authors' ANN baselines
+build the T = 10 / 20 frame tensor and feed frame 0: ``T=1, integrate_T=10``).
 
 **Splits.**
 
 * N-MNIST: tonic's ``Train``/``Test`` folders (60000/10000), 34×34.
 * CIFAR10-DVS: per class, samples 0–899 train and 900–999 test (CLIF §3.2 ``split_ratio=0.9``), giving
   9000/1000; the sample index is the trailing integer of the file name (``cifar10_airplane_17.aedat4``
-  -> 17; natural order when a name has none). Frames are resized 128 -> 48 (``size=48``, bilinear).
-* DVS128 Gesture: the official trials split of tonic's ``ibmGestureTrain``/``ibmGestureTest`` folders
-  (1176/288 in SpikingJelly, CLIF §5.5), 128×128, no resize.
+  -> 17; natural order when a name has none). Frames are resized 128 -> 48 (``size=48``).
+* DVS128 Gesture (``layout``): ``"original"`` (default) reads IBM's ``DvsGesture`` folder (AEDAT 3.1 recordings,
+  ``*_labels.csv``, ``trials_to_train.txt``/``trials_to_test.txt``) and cuts it exactly as SpikingJelly's
+  ``DVS128Gesture`` does, 1176/288 samples (:mod:`snnlab.data.gesture`); ``"tonic"`` reads tonic's
+  preprocessed ``ibmGestureTrain``/``ibmGestureTest`` folders, a different split (1077/264). 128×128, no resize.
 
-Real datasets are read with tonic's own dataset classes (imported lazily). With ``download=False`` (default)
-snnlab checks the folders first and raises :class:`DatasetNotFoundError` within milliseconds, without any
-network access; only ``download=True`` lets tonic download. CIFAR10-DVS needs the ``aedat`` package.
+N-MNIST, CIFAR10-DVS and tonic's Gesture are read with tonic's own dataset classes (imported lazily). With
+``download=False`` (default) snnlab checks the folders first and raises :class:`DatasetNotFoundError` within
+milliseconds, without any network access; only ``download=True`` lets tonic download. CIFAR10-DVS needs the
+``aedat`` package.
 """
 from __future__ import annotations
 
@@ -40,7 +56,7 @@ from snnlab.data.errors import CorruptDatasetError, DatasetNotFoundError, missin
 
 __all__ = ["EVENT_INFO", "EventInfo", "EventSource", "ListEventSource", "TonicSource", "EventFrameDataset",
            "events_to_frames", "build_events", "tonic_nmnist", "tonic_cifar10_dvs", "tonic_dvs_gesture",
-           "CIFAR10_DVS_CLASSES", "GESTURE_CLASSES"]
+           "CIFAR10_DVS_CLASSES", "GESTURE_CLASSES", "integrate_by_number", "FRAME_PIPELINES", "REMAINDERS"]
 
 CIFAR10_DVS_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 GESTURE_CLASSES = ("hand clapping", "right hand wave", "left hand wave", "right arm cw", "right arm ccw",
@@ -93,12 +109,47 @@ class ListEventSource:
         return self._events[index]
 
 
-def events_to_frames(events: np.ndarray, sensor_size: tuple[int, int, int], T: int) -> np.ndarray:
-    """tonic ``ToFrame(sensor_size, n_event_bins=T)``: ``[T, P, H, W]`` int16 counts, ``N // T`` events each."""
-    from tonic.transforms import ToFrame
+FRAME_PIPELINES = ("clean", "authors")
+REMAINDERS = ("drop", "last")
 
+
+def _check_T(T) -> None:
     if isinstance(T, bool) or not isinstance(T, int) or T < 1:
         raise ValueError(f"T must be a positive int, got {T!r}")
+
+
+def integrate_by_number(events: np.ndarray, sensor_size: tuple[int, int, int], T: int) -> np.ndarray:
+    """SpikingJelly's ``split_by='number'`` integration (``integrate_events_by_fixed_frames_number``):
+    ``[T, P, H, W]`` int64 counts; frame ``j`` holds events ``[j·d, (j+1)·d)`` with ``d = N // T`` in file order,
+    and the last frame runs to ``N`` (it takes the ``N mod T`` remaining events; with ``N < T`` all events).
+    Channel 0 counts ``p == 0``, channel 1 every other polarity (one channel when ``P == 1``)."""
+    _check_T(T)
+    w, h, n_pol = (int(v) for v in sensor_size)
+    x = np.asarray(events["x"], dtype=np.int64)
+    y = np.asarray(events["y"], dtype=np.int64)
+    n = len(x)
+    if n and (x.min() < 0 or x.max() >= w or y.min() < 0 or y.max() >= h):
+        raise ValueError(f"event coordinates outside the {w}x{h} sensor (x in [{x.min()}, {x.max()}], "
+                         f"y in [{y.min()}, {y.max()}])")
+    pol = (np.asarray(events["p"]) != 0).astype(np.int64) if n_pol > 1 else np.zeros(n, np.int64)
+    d = n // T
+    frame = np.minimum(np.arange(n) // d, T - 1) if d > 0 else np.full(n, T - 1)
+    flat = ((frame * n_pol + pol) * h + y) * w + x
+    return np.bincount(flat, minlength=T * n_pol * h * w).reshape(T, n_pol, h, w)
+
+
+def events_to_frames(events: np.ndarray, sensor_size: tuple[int, int, int], T: int,
+                     remainder: str = "drop") -> np.ndarray:
+    """``[T, P, H, W]`` integer counts of ``T`` frames of ``N // T`` events each. ``remainder="drop"``: tonic
+    ``ToFrame(sensor_size, n_event_bins=T)``, which drops the last ``N mod T`` events; ``"last"``: SpikingJelly's
+    rule (:func:`integrate_by_number`), which adds them to the last frame (the papers' code)."""
+    _check_T(T)
+    if remainder == "last":
+        return integrate_by_number(events, sensor_size, T)
+    if remainder != "drop":
+        raise ValueError(f"remainder must be one of {REMAINDERS}, got {remainder!r}")
+    from tonic.transforms import ToFrame
+
     frames = ToFrame(sensor_size=tuple(sensor_size), n_event_bins=T)(events)
     if frames.shape[0] != T:  # cannot happen with n_event_bins, but the cache relies on it
         raise RuntimeError(f"ToFrame returned {frames.shape[0]} frames for n_event_bins={T}")
@@ -114,8 +165,10 @@ class EventFrameDataset(Dataset):
     """``(frames [T, P, H, W] float32, label int)`` from an :class:`EventSource`.
 
     Parameters: ``T`` frames by equal event count; ``sensor_size`` (W, H, P); ``size`` resize side (None
-    keeps the sensor size); ``resize_mode`` and ``pil_quirk`` (see
-    :func:`snnlab.data.transforms.resize_frames`); ``augment`` ``"none"`` or ``"clif"``
+    keeps the sensor size); ``frames`` ``"clean"`` or ``"authors"`` (the module docstring); ``remainder``
+    ``"drop"``/``"last"`` (default: ``"last"`` for ``"authors"``, ``"drop"`` for ``"clean"``); ``integrate_T``
+    (integrate into that many frames and keep the first ``T``; default ``T``); ``resize_mode`` and ``pil_quirk``
+    (clean pipeline, see :func:`snnlab.data.transforms.resize_frames`); ``augment`` ``"none"`` or ``"clif"``
     (:class:`snnlab.data.transforms.EventAugment`, train only, applied after the cache); ``cache`` (store
     frames in ``cache_root``; ``False`` computes them on every access).
     """
@@ -123,22 +176,41 @@ class EventFrameDataset(Dataset):
     def __init__(self, source: EventSource, name: str, split: str, T: int, sensor_size: tuple[int, int, int],
                  size: int | None = None, resize_mode: str = "bilinear", pil_quirk: bool = False,
                  augment: str = "none", cache: bool = True, cache_root: str | Path | None = None,
-                 classes: Sequence[str] | None = None, progress: bool = False):
+                 classes: Sequence[str] | None = None, progress: bool = False, frames: str = "clean",
+                 remainder: str | None = None, integrate_T: int | None = None):
         from snnlab.data.transforms import EVENT_RECIPES, EventAugment
 
         if isinstance(T, bool) or not isinstance(T, int) or T < 1:
             raise ValueError(f"T must be a positive int (number of frames, n_event_bins), got {T!r}")
         if augment not in EVENT_RECIPES:
             raise ValueError(f"augment={augment!r} for event data; choose one of {EVENT_RECIPES}")
+        if frames not in FRAME_PIPELINES:
+            raise ValueError(f"frames={frames!r}; choose one of {FRAME_PIPELINES} ('authors': the papers' code, "
+                             "'clean': tonic integration and bilinear resize of the counts)")
+        if remainder is None:
+            remainder = "last" if frames == "authors" else "drop"
+        if remainder not in REMAINDERS:
+            raise ValueError(f"remainder={remainder!r}; choose one of {REMAINDERS}")
+        if integrate_T is None:
+            integrate_T = T
+        if isinstance(integrate_T, bool) or not isinstance(integrate_T, int) or integrate_T < T:
+            raise ValueError(f"integrate_T must be an int >= T = {T} (integrate into integrate_T frames, keep the "
+                             f"first T), got {integrate_T!r}")
+        if frames == "authors" and pil_quirk:
+            raise ValueError("pil_quirk belongs to the clean pipeline; frames='authors' already reproduces the "
+                             "authors' ToPILImage conversion")
         self.source, self.name, self.split, self.T = source, name, split, T
         self.sensor_size = tuple(int(s) for s in sensor_size)
         self.size, self.resize_mode, self.pil_quirk = size, resize_mode, pil_quirk
+        self.frames, self.remainder, self.integrate_T = frames, remainder, integrate_T
         self.targets = np.asarray(source.targets, dtype=np.int64)
         self.classes = tuple(classes) if classes is not None else None
         self.augment = EventAugment() if (augment == "clif" and split == "train") else None
         w, h, p = self.sensor_size
         side = (h, w) if size is None else ((size, size) if isinstance(size, int) else tuple(size))
         self.frame_shape = (T, p, *side)
+        # authors' pipeline with a resize: cached as the uint8 values PIL makes, returned / 255 (ToTensor)
+        self._pil = frames == "authors" and size is not None
         self._integer = size is None and not pil_quirk
         self._frames = None
         self.cache = None
@@ -150,6 +222,15 @@ class EventFrameDataset(Dataset):
             params = {"source": source.fingerprint, "sensor_size": list(self.sensor_size), "size": size,
                       "resize_mode": resize_mode if size is not None else None, "pil_quirk": pil_quirk,
                       "to_frame": "tonic.ToFrame(n_event_bins)"}
+            # keys added only when they differ from the clean defaults, so existing caches keep their keys
+            if remainder == "last":
+                params["to_frame"] = "spikingjelly split_by=number (remainder in the last frame)"
+            if frames != "clean":
+                params["frames"] = frames
+                if self._pil:
+                    params["resize_mode"] = "torchvision ToPILImage->Resize->ToTensor (Pillow)"
+            if integrate_T != T:
+                params["integrate_T"] = integrate_T
             self.cache = FrameCache(cache_root, name, split, T, params)
             self._frames = self.cache.load(len(source))
             if self._frames is None:
@@ -162,6 +243,8 @@ class EventFrameDataset(Dataset):
 
     def _build_cache(self, progress: bool) -> np.ndarray:
         n = len(self.source)
+        if self._pil:
+            return self.cache.build(n, self.frame_shape, np.uint8, self._compute, progress)
         if not self._integer:
             return self.cache.build(n, self.frame_shape, np.float32, self._compute, progress)
         # counts are stored as uint8 when they fit (half the disk of uint16), else uint16
@@ -175,9 +258,12 @@ class EventFrameDataset(Dataset):
     _count_max = np.iinfo(np.uint16).max
 
     def _compute(self, index: int) -> np.ndarray:
-        from snnlab.data.transforms import resize_frames
+        from snnlab.data.transforms import authors_frames, resize_frames
 
-        frames = events_to_frames(self.source.events(index), self.sensor_size, self.T)
+        frames = events_to_frames(self.source.events(index), self.sensor_size, self.integrate_T,
+                                  self.remainder)[:self.T]
+        if self._pil:
+            return authors_frames(frames, self.size)
         if self._integer:
             if frames.size and frames.max() > self._count_max:
                 if self._count_max < np.iinfo(np.uint16).max:
@@ -191,6 +277,11 @@ class EventFrameDataset(Dataset):
 
     def __getitem__(self, index: int):
         frames = self._frames[index] if self._frames is not None else self._compute(index)
+        if self._pil:  # uint8 PIL values: augment them as the authors do (on PIL images), then ToTensor's / 255
+            u8 = torch.from_numpy(np.array(frames, dtype=np.uint8))
+            if self.augment is not None:
+                u8 = self.augment(u8)
+            return u8.float().div(255), int(self.targets[index])
         x = torch.from_numpy(np.array(frames, dtype=np.float32))
         if self.augment is not None:
             x = self.augment(x)
@@ -350,11 +441,13 @@ def tonic_cifar10_dvs(root: Path, split: str, download: bool = False, train_per_
 def build_events(name: str, split: str, T: int | None, root: Path, download: bool = False,
                  size: int | None | str = "default", resize_mode: str = "bilinear", pil_quirk: bool = False,
                  augment: str = "none", cache: bool = True, cache_root: str | Path | None = None,
-                 limit: int | None = None, progress: bool | None = None, **source_opts) -> EventFrameDataset:
+                 limit: int | None = None, progress: bool | None = None, frames: str = "clean",
+                 remainder: str | None = None, integrate_T: int | None = None, **source_opts) -> EventFrameDataset:
     """Build an event dataset as frames. ``size="default"`` uses the papers' size (48 for CIFAR10-DVS, the
-    sensor size otherwise); ``limit`` keeps the first samples; ``source_opts`` go to the source
-    (``train_per_class`` for CIFAR10-DVS; ``n`` (or ``n_train``/``n_test``, which take precedence for their
-    split), ``seed``, ... for ``sim_fashion_events``, see :func:`snnlab.data.simulated.build_source`)."""
+    sensor size otherwise); ``frames``, ``remainder``, ``integrate_T``: see the module docstring; ``limit`` keeps
+    the first samples; ``source_opts`` go to the source (``train_per_class`` for CIFAR10-DVS; ``layout``
+    ``"original"``/``"tonic"`` for DVS128 Gesture; ``n`` (or ``n_train``/``n_test``, which take precedence for
+    their split), ``seed``, ... for ``sim_fashion_events``, see :func:`snnlab.data.simulated.build_source`)."""
     if T is None:
         raise ValueError(f"T is required for the event dataset {name!r}: pass the number of frames, e.g. T=10")
     info = EVENT_INFO[name]
@@ -364,7 +457,17 @@ def build_events(name: str, split: str, T: int | None, root: Path, download: boo
     elif name == "cifar10_dvs":
         source, classes = tonic_cifar10_dvs(root, split, download, **source_opts), CIFAR10_DVS_CLASSES
     elif name == "dvs_gesture":
-        source, classes = tonic_dvs_gesture(root, split, download, **source_opts), GESTURE_CLASSES
+        layout = source_opts.pop("layout", "original")
+        if layout == "original":
+            from snnlab.data.gesture import GestureSource
+
+            source = GestureSource.from_root(root, split, **source_opts)
+        elif layout == "tonic":
+            source = tonic_dvs_gesture(root, split, download, **source_opts)
+        else:
+            raise ValueError(f"DVS128 Gesture layout={layout!r}; choose 'original' (IBM's DvsGesture folder, "
+                             "SpikingJelly's split, 1176/288) or 'tonic' (tonic's preprocessed files, 1077/264)")
+        classes = GESTURE_CLASSES
     elif name == "sim_fashion_events":
         from snnlab.data.simulated import build_source
         from snnlab.data.static import FASHION_CLASSES
@@ -388,4 +491,5 @@ def build_events(name: str, split: str, T: int | None, root: Path, download: boo
     return EventFrameDataset(source, name, split, T, info.sensor_size, size=size, resize_mode=resize_mode,
                              pil_quirk=pil_quirk, augment=augment, cache=cache,
                              cache_root=cache_root if cache_root is not None else root / "frames",
-                             classes=classes, progress=progress)
+                             classes=classes, progress=progress, frames=frames, remainder=remainder,
+                             integrate_T=integrate_T)

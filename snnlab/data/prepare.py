@@ -18,7 +18,7 @@ event statistics.
 Other names: checks that the files are present (``--download`` lets torchvision/tonic fetch them).
 
 ``--check-paper`` (``make data-paper``): checks every dataset of the papers (MNIST, Fashion-MNIST, CIFAR-10/100,
-N-MNIST, CIFAR10-DVS, DVS128 Gesture), prints which are present and what is missing, and exits 1 if any is
+Tiny-ImageNet, N-MNIST, CIFAR10-DVS, DVS128 Gesture in IBM's original layout), prints which are present and what is missing, and exits 1 if any is
 missing (add ``--download`` to fetch them).
 """
 from __future__ import annotations
@@ -164,9 +164,13 @@ def _prepare_other(name: str, root: Path, download: bool) -> int:
             elif name in data.EVENTS:
                 from snnlab.data import events
 
-                getter = {"nmnist": events.tonic_nmnist, "cifar10_dvs": events.tonic_cifar10_dvs,
-                          "dvs_gesture": events.tonic_dvs_gesture}[name]
-                ds = getter(root, split, download)
+                if name == "dvs_gesture":
+                    from snnlab.data.gesture import GestureSource
+
+                    ds = GestureSource.from_root(root, split)
+                else:
+                    getter = {"nmnist": events.tonic_nmnist, "cifar10_dvs": events.tonic_cifar10_dvs}[name]
+                    ds = getter(root, split, download)
             else:
                 _log(f"{name} needs no files")
                 return 0

@@ -49,6 +49,7 @@ STATIC_INFO = {
     "fashion_mnist": ((1, 28, 28), 10, 60000, 10000),
     "cifar10": ((3, 32, 32), 10, 50000, 10000),
     "cifar100": ((3, 32, 32), 100, 50000, 10000),
+    "tiny_imagenet": ((3, 64, 64), 200, 100000, 10000),  # read by snnlab.data.tiny_imagenet
 }
 
 _HOW = {

@@ -78,11 +78,11 @@ def test_stale_or_truncated_cache_is_rebuilt(tmp_path):
     torch.testing.assert_close(b[1][0], first)
 
 
-def test_dvs_gesture_official_layout(tmp_path):
+def test_dvs_gesture_tonic_layout(tmp_path):
     fake_gesture(tmp_path, "ibmGestureTrain", {"user01_fluorescent": [0, 3, 10], "user02_led": [1]}, n_events=200)
     fake_gesture(tmp_path, "ibmGestureTest", {"user24_led": [5, 7]}, n_events=200, seed=50)
-    train = data.build("dvs_gesture", "train", T=8, root=tmp_path)
-    test = data.build("dvs_gesture", "test", T=8, root=tmp_path)
+    train = data.build("dvs_gesture", "train", T=8, root=tmp_path, layout="tonic")
+    test = data.build("dvs_gesture", "test", T=8, root=tmp_path, layout="tonic")
     assert len(train) == 4 and len(test) == 2
     assert sorted(train.targets.tolist()) == [0, 1, 3, 10] and sorted(test.targets.tolist()) == [5, 7]
     x, y = test[0]
@@ -124,7 +124,7 @@ def test_cifar10_dvs_split_rule_natural_order_without_indices():
 
 @pytest.mark.parametrize("name,expect", [
     ("nmnist", ["NMNIST/Train", "*.bin", "download=True"]),
-    ("dvs_gesture", ["DVSGesture/ibmGestureTrain", "*.npy", "download=True"]),
+    ("dvs_gesture", ["DvsGesture", "trials_to_train.txt", "_labels.csv", "layout='tonic'"]),
     ("cifar10_dvs", ["CIFAR10DVS", "*.aedat4", "airplane", "download=True"]),
 ])
 def test_missing_event_dataset_is_fast_and_offline(tmp_path, name, expect):
@@ -160,7 +160,7 @@ def test_corrupted_aedat4_and_npy_name_the_file(tmp_path):
     bad = tmp_path / "DVSGesture" / "ibmGestureTest" / "user24_led" / "4.npy"
     bad.write_bytes(bad.read_bytes()[:150])
     with pytest.raises(data.CorruptDatasetError, match="user24_led/4.npy"):
-        data.build("dvs_gesture", "test", T=2, root=tmp_path)
+        data.build("dvs_gesture", "test", T=2, root=tmp_path, layout="tonic")
 
 
 def test_aedat4_fake_roundtrip_through_tonic_reader(tmp_path):

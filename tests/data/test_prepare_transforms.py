@@ -123,6 +123,6 @@ def test_check_paper_lists_missing_datasets(tmp_path, no_debian_fmnist, capsys):
     err = capsys.readouterr().err
     tail = err.strip().splitlines()[-1]
     listed = tail.split(f"missing under {tmp_path}: ")[1].split(" (see")[0].split(", ")
-    assert listed == ["fashion_mnist", "cifar10", "cifar100", "nmnist", "cifar10_dvs", "dvs_gesture"]
+    assert listed == ["fashion_mnist", "cifar10", "cifar100", "tiny_imagenet", "nmnist", "cifar10_dvs", "dvs_gesture"]
     with pytest.raises(SystemExit):
         prepare.main(["imagenet", "--root", str(tmp_path)])
