@@ -10,14 +10,19 @@ from functools import lru_cache
 __all__ = ["seed_everything", "env_info", "git_revision"]
 
 
-def seed_everything(seed: int, deterministic: bool = False) -> int:
+def seed_everything(seed: int, deterministic: bool | str = False) -> int:
     """Seed Python, NumPy and PyTorch (CPU and every CUDA device) with ``seed``.
 
-    ``deterministic=True`` also asks PyTorch for deterministic algorithms (slower on GPU).
+    ``deterministic``: ``False`` leaves the cuDNN flags as PyTorch sets them (``cudnn.deterministic=False``);
+    ``"cudnn"`` sets ``torch.backends.cudnn.deterministic = True`` and ``benchmark = False``, exactly what the
+    CLIF/ILIF code sets (``train.py:36-37``), and nothing else; ``True`` additionally asks PyTorch for
+    deterministic algorithms everywhere (``use_deterministic_algorithms``, warn only; slower on GPU).
     Returns the seed so that it can be logged.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if deterministic not in (False, True, "cudnn"):
+        raise ValueError(f"deterministic must be False, True or 'cudnn', got {deterministic!r}")
     import numpy as np
     import torch
 
@@ -27,9 +32,11 @@ def seed_everything(seed: int, deterministic: bool = False) -> int:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
+    torch.backends.cudnn.deterministic = bool(deterministic)
     if deterministic:
-        torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
+    if deterministic is True:
+        torch.use_deterministic_algorithms(True, warn_only=True)
     return seed
 
 

@@ -46,6 +46,7 @@ import fnmatch
 from typing import Callable, Dict, List, Optional
 
 from snnlab.experiments.config import RunConfig
+from snnlab.experiments.paper_notes import authors_recipe
 
 __all__ = ["get", "names", "register", "NEURONS", "paper_neuron_params"]
 
@@ -116,6 +117,7 @@ def _paper(name, paper, neuron, **kw) -> None:
     base = dict(name=name, neuron=neuron, neuron_params=paper_neuron_params(paper, neuron),
                 T=1 if neuron == "relu" else T)
     base.update(kw)
+    base.update(authors_recipe(paper, base["dataset"], neuron, T, base.get("data_opts")))
     register(name, lambda base=base: RunConfig(**base))
 
 
@@ -151,19 +153,21 @@ def _register_paper() -> None:
                      lambda params=params, k=k: RunConfig(
                          name=f"clif-table3a-resnet18-lif-tau{params['tau']}-k{k}", neuron="lif",
                          neuron_params=params, dataset="cifar10", T=6, weight_decay=5e-5, seed=2022,
-                         k_trunc=None if k == 6 else k, **_CIFAR))
+                         k_trunc=None if k == 6 else k, **_CIFAR, **authors_recipe("clif", "cifar10", "lif", 6)))
             register(f"clif-fig2a-snn5-lif-tau{tau}-k{k}",
                      lambda params=params, k=k: RunConfig(
                          name=f"clif-fig2a-snn5-lif-tau{params['tau']}-k{k}", neuron="lif", neuron_params=params,
                          dataset="cifar10", T=6, weight_decay=5e-4, seed=2022, k_trunc=None if k == 6 else k,
-                         **{**_CIFAR, "model": "snn5_noap", "epochs": 300}))
+                         **{**_CIFAR, "model": "snn5_noap", "epochs": 300},
+                         **authors_recipe("clif", "cifar10", "lif", 6)))
         for k in (1, 4, 8, 12, 16, 20):
             params = {**paper_neuron_params("clif", "lif"), "tau": tau}
             register(f"clif-table3b-vgg11-gesture-lif-tau{tau}-k{k}",
                      lambda params=params, k=k: RunConfig(
                          name=f"clif-table3b-vgg11-gesture-lif-tau{params['tau']}-k{k}", neuron="lif",
                          neuron_params=params, dataset="dvs_gesture", T=20, seed=2022, k_trunc=None if k == 20 else k,
-                         model_params={"dropout": 0.4}, **{**_DVS, "batch_size": 16}))
+                         model_params={"dropout": 0.4}, **{**_DVS, "batch_size": 16},
+                         **authors_recipe("clif", "dvs_gesture", "lif", 20)))
     for neuron in ("lif", "clif"):
         for T in (2, 4, 8, 16, 32, 64):
             for seed in range(4):
@@ -297,7 +301,8 @@ def _register_ilif_notebooks() -> None:
                     name = f"ilif-gamma-cifar10-{tag}-{neuron}-g{gamma:g}-s{seed}"
                     register(name, lambda name=name, model=model, neuron=neuron, gamma=gamma, seed=seed: RunConfig(
                         name=name, neuron=neuron, neuron_params=_ilif_gamma_params(gamma), T=6, dataset="cifar10",
-                        weight_decay=5e-5, seed=seed, **{**_CIFAR, "model": model}))
+                        weight_decay=5e-5, seed=seed, **{**_CIFAR, "model": model},
+                        **authors_recipe("ilif", "cifar10", neuron, 6)))
     # quick set
     for neuron in ("lif", "ilif"):
         for gamma in QUICK_ILIF_GAMMAS:
