@@ -18,8 +18,8 @@ event statistics.
 Other names: checks that the files are present (``--download`` lets torchvision/tonic fetch them).
 
 ``--check-paper`` (``make data-paper``): checks every dataset of the papers (MNIST, Fashion-MNIST, CIFAR-10/100,
-Tiny-ImageNet, N-MNIST, CIFAR10-DVS, DVS128 Gesture in IBM's original layout), prints which are present and what is missing, and exits 1 if any is
-missing (add ``--download`` to fetch them).
+Tiny-ImageNet, N-MNIST, CIFAR10-DVS, DVS128 Gesture in IBM's original layout), prints which are present and what
+is missing, and exits 1 if any is missing (add ``--download`` to fetch them).
 """
 from __future__ import annotations
 
