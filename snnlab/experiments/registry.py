@@ -36,6 +36,10 @@ Paper families (``profile="paper"``; sources in brackets):
 * ``quick-klif-<fmnist|simevents>-<lif|plif|klif>`` and ``quick-klif-fmnist-klif-scalereset``: the KLIF notebooks'
   quick set (``QUICK_KLIF``).
 
+Every paper configuration carries the authors' data recipe (``data_opts``: ``frames="authors"`` for event data, the
+CLIF CIFAR10-DVS augmentation, ``drop_last``, the DVS ANN's frame 0), ``deterministic="cudnn"`` and ``notes`` listing
+what still differs from the authors' code and why (``snnlab.experiments.paper_notes``).
+
 Neuron parameters per paper: CLIF code: τ = 2, V_th = 1, soft reset, decay_input False, Rectangle γ = 1 for every
 neuron that takes them (KLIF and GLIF keep their own defaults apart from the surrogate). ILIF code: τ = 1.1 and
 Sigmoid(α = 4).
