@@ -101,7 +101,8 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
       ``remainder`` (``"drop"``/``"last"``), ``integrate_T`` (integrate into that many frames, keep the first
       ``T``), ``size`` (CIFAR10-DVS default 48), ``resize_mode``, ``pil_quirk``, ``augment`` (``"none"``
       default, ``"clif"``), ``cache`` (True), ``cache_root`` (``<root>/frames``), ``limit``;
-      CIFAR10-DVS ``train_per_class`` (900); DVS128 Gesture ``layout`` (``"original"`` default, ``"tonic"``).
+      CIFAR10-DVS ``train_per_class`` (900) and ``layout`` (``"tonic"`` default, ``"original"``: the figshare
+      ``.aedat`` files with the authors' reader); DVS128 Gesture ``layout`` (``"original"`` default, ``"tonic"``).
     * ``sim_fashion_events``: ``n`` (first n samples of the split; default all; ``n_train``/``n_test`` set it
       per split, so one options dict serves both splits), generator parameters
       ``seed threshold threshold_sigma eps path saccade_ms steps_per_saccade`` (:class:`SimParams`), and
@@ -187,6 +188,6 @@ def __getattr__(name: str):  # lazy sub-modules: snnlab.data.encoding, ...
     import importlib
 
     if name in {"encoding", "static", "events", "simulated", "synthetic", "transforms", "cache", "prepare",
-                "errors", "fakes", "gesture", "tiny_imagenet"}:
+                "errors", "fakes", "gesture", "tiny_imagenet", "cifar10_dvs"}:
         return importlib.import_module(f"snnlab.data.{name}")
     raise AttributeError(f"module 'snnlab.data' has no attribute {name!r}")

@@ -28,7 +28,9 @@ build the T = 10 / 20 frame tensor and feed frame 0: ``T=1, integrate_T=10``).
 * N-MNIST: tonic's ``Train``/``Test`` folders (60000/10000), 34×34.
 * CIFAR10-DVS: per class, samples 0–899 train and 900–999 test (CLIF §3.2 ``split_ratio=0.9``), giving
   9000/1000; the sample index is the trailing integer of the file name (``cifar10_airplane_17.aedat4``
-  -> 17; natural order when a name has none). Frames are resized 128 -> 48 (``size=48``).
+  -> 17; natural order when a name has none). Frames are resized 128 -> 48 (``size=48``). ``layout``:
+  ``"tonic"`` (default) reads tonic's ``.aedat4`` conversion, ``"original"`` the figshare ``.aedat`` recordings
+  with the authors' reader (:mod:`snnlab.data.cifar10_dvs`).
 * DVS128 Gesture (``layout``): ``"original"`` (default) reads IBM's ``DvsGesture`` folder (AEDAT 3.1 recordings,
   ``*_labels.csv``, ``trials_to_train.txt``/``trials_to_test.txt``) and cuts it exactly as SpikingJelly's
   ``DVS128Gesture`` does, 1176/288 samples (:mod:`snnlab.data.gesture`); ``"tonic"`` reads tonic's
@@ -445,9 +447,10 @@ def build_events(name: str, split: str, T: int | None, root: Path, download: boo
                  remainder: str | None = None, integrate_T: int | None = None, **source_opts) -> EventFrameDataset:
     """Build an event dataset as frames. ``size="default"`` uses the papers' size (48 for CIFAR10-DVS, the
     sensor size otherwise); ``frames``, ``remainder``, ``integrate_T``: see the module docstring; ``limit`` keeps
-    the first samples; ``source_opts`` go to the source (``train_per_class`` for CIFAR10-DVS; ``layout``
-    ``"original"``/``"tonic"`` for DVS128 Gesture; ``n`` (or ``n_train``/``n_test``, which take precedence for
-    their split), ``seed``, ... for ``sim_fashion_events``, see :func:`snnlab.data.simulated.build_source`)."""
+    the first samples; ``source_opts`` go to the source (``train_per_class`` and ``layout`` ``"tonic"`` /
+    ``"original"`` for CIFAR10-DVS; ``layout`` ``"original"`` / ``"tonic"`` for DVS128 Gesture; ``n`` (or
+    ``n_train``/``n_test``, which take precedence for their split), ``seed``, ... for ``sim_fashion_events``, see
+    :func:`snnlab.data.simulated.build_source`)."""
     if T is None:
         raise ValueError(f"T is required for the event dataset {name!r}: pass the number of frames, e.g. T=10")
     info = EVENT_INFO[name]
@@ -455,7 +458,17 @@ def build_events(name: str, split: str, T: int | None, root: Path, download: boo
     if name == "nmnist":
         source, classes = tonic_nmnist(root, split, download, **source_opts), tuple(str(i) for i in range(10))
     elif name == "cifar10_dvs":
-        source, classes = tonic_cifar10_dvs(root, split, download, **source_opts), CIFAR10_DVS_CLASSES
+        layout = source_opts.pop("layout", "tonic")
+        if layout == "tonic":
+            source = tonic_cifar10_dvs(root, split, download, **source_opts)
+        elif layout == "original":
+            from snnlab.data.cifar10_dvs import OriginalCifar10DvsSource
+
+            source = OriginalCifar10DvsSource(root, split, **source_opts)
+        else:
+            raise ValueError(f"CIFAR10-DVS layout={layout!r}; choose 'tonic' (tonic's .aedat4 files) or 'original' "
+                             "(the figshare .aedat files, read as the authors' code reads them)")
+        classes = CIFAR10_DVS_CLASSES
     elif name == "dvs_gesture":
         layout = source_opts.pop("layout", "original")
         if layout == "original":

@@ -2,9 +2,9 @@
 SpikingJelly's) expect, for tests and dry runs without the real data.
 
 :func:`write_fake_datasets` writes a small copy of every dataset of the papers (MNIST and Fashion-MNIST IDX files,
-CIFAR-10/100 python pickles, the Tiny-ImageNet folders, N-MNIST ``.bin``, CIFAR10-DVS ``.aedat4``, IBM's
-DVS128 Gesture AEDAT 3.1 recordings with their labels and trials files) into one data folder, every class
-present, in a few seconds; ``snnlab.data.build(name, split, root=that_folder, ...)`` then reads them like the
+CIFAR-10/100 python pickles, the Tiny-ImageNet folders, N-MNIST ``.bin``, CIFAR10-DVS ``.aedat4`` (tonic's) and
+``.aedat`` (the original recordings), IBM's DVS128 Gesture AEDAT 3.1 recordings with their labels and trials
+files) into one data folder, every class present, in a few seconds; ``snnlab.data.build(name, split, root=that_folder, ...)`` then reads them like the
 real ones. The other functions write one dataset each.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 __all__ = ["write_idx", "fake_mnist", "fake_cifar10", "fake_cifar100", "fake_tiny_imagenet", "random_events",
            "write_nmnist_bin", "fake_nmnist", "fake_gesture", "write_aedat4", "fake_cifar10_dvs", "write_aedat_v3",
            "fake_dvs_gesture", "gesture_trial_names", "write_fake_datasets", "AEDAT_EVENT", "CIFAR10_DVS_CLASSES",
+           "write_aedat2_cifar10_dvs", "fake_cifar10_dvs_original",
            "GESTURE_TRIALS", "PAPER_DATASETS"]
 
 #: every dataset of the papers' configurations (``write_fake_datasets`` writes all of them by default)
@@ -273,6 +274,35 @@ def fake_cifar10_dvs(root: Path, classes=("airplane", "automobile"), indices=(0,
     return out
 
 
+def write_aedat2_cifar10_dvs(path: Path, t, x, y, p) -> Path:
+    """An original (figshare) CIFAR10-DVS recording, AEDAT 2.0: ``#`` header lines, then big-endian uint32 pairs
+    (address ``y << 8 | x << 1 | p``, timestamp). ``x``, ``p`` are the raw sensor values: the authors' reader
+    returns ``127 - x`` and ``1 - p``."""
+    t, x, y, p = (np.asarray(v, dtype=np.int64) for v in (t, x, y, p))
+    words = np.empty((len(t), 2), dtype=">u4")
+    words[:, 0] = (y << 8) | (x << 1) | p
+    words[:, 1] = t
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"#!AER-DAT2.0\r\n# This is a raw AE data file - do not edit\r\n"
+                     b"# Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event\r\n"
+                     b"# Timestamps tick is 1 us\r\n" + words.tobytes())
+    return path
+
+
+def fake_cifar10_dvs_original(root: Path, classes=("airplane", "automobile"), indices=(0, 5, 899, 900, 950, 999),
+                              n_events: int = 120, seed: int = 0) -> dict:
+    """``<root>/CIFAR10DVS/events/<class>/cifar10_<class>_<i>.aedat`` (the figshare recordings, the CLIF code's
+    ``<data_dir>/events`` layout). Returns ``{path: (x, y, t, p)}`` with the raw sensor values written."""
+    out = {}
+    for k, (cls, i) in enumerate((c, i) for c in classes for i in indices):
+        x, y, t, p = random_events(n_events, 128, 128, seed=seed + k)
+        path = Path(root) / "CIFAR10DVS" / "events" / cls / f"cifar10_{cls}_{i}.aedat"
+        write_aedat2_cifar10_dvs(path, t, x, y, p)
+        out[path] = (x, y, t, p)
+    return out
+
+
 # ----------------------------------------------------------------- DVS128 Gesture, IBM's original recordings
 #: the recordings of IBM's ``trials_to_train.txt`` / ``trials_to_test.txt`` (98 / 24), user -> lighting conditions
 GESTURE_TRIALS = {
@@ -386,9 +416,11 @@ def write_fake_datasets(root: str | Path, names=None, seed: int = 0) -> dict:
         elif name == "nmnist":
             fake_nmnist(root, {"Train": 2, "Test": 1}, n_events=97, seed=seed)
             counts[name] = {"train": 20, "test": 10}
-        elif name == "cifar10_dvs":
+        elif name == "cifar10_dvs":  # both layouts: tonic's .aedat4 and the original figshare .aedat
             fake_cifar10_dvs(root, classes=CIFAR10_DVS_CLASSES, indices=(0, 1, 2, 900, 901), n_events=313,
                              seed=seed)
+            fake_cifar10_dvs_original(root, classes=CIFAR10_DVS_CLASSES, indices=(0, 1, 2, 900, 901),
+                                      n_events=313, seed=seed)
             counts[name] = {"train": 30, "test": 20}
         elif name == "dvs_gesture":
             fake_dvs_gesture(root, seed=seed)

@@ -55,10 +55,10 @@ _DVSCIFAR = (
     "events) and per frame ToPILImage -> Resize(48) -> ToTensor with torchvision/Pillow, bit for bit their "
     "near-binary values (uint8 wrap of 255*count, 'LA' premultiplied resize); frames='clean' is the counts "
     "alternative.",
-    "Events: read by tonic from the .aedat4 release of CIFAR10-DVS; the authors read the original figshare .aedat "
-    "files with their own reader and mirror them (x -> 127 - x, p -> 1 - p). Whether tonic's files have the same "
-    "orientation and polarity is not verified [UNKNOWN]: at worst a mirror and a channel swap of the whole "
-    "dataset. Split per class 0-899 / 900-999, as theirs; no drop_last, as theirs.",
+    "Events (layout='original'): the original figshare .aedat recordings read as their reader does "
+    "(x -> 127 - x, p -> 1 - p), split per class 0-899 / 900-999, as theirs; no drop_last, as theirs. "
+    "layout='tonic' reads tonic's .aedat4 conversion instead, whose orientation and polarity relative to these "
+    "files are not verified [UNKNOWN: at worst a mirror and a channel swap of the whole dataset].",
 )
 
 _DVSCIFAR_AUG = (
@@ -97,7 +97,7 @@ def paper_data_opts(paper: str, dataset: str, neuron: str, T: int) -> dict:
     """The authors' data options of a paper configuration (merged under the registry's own ``data_opts``)."""
     opts: dict = {}
     if dataset == "cifar10_dvs":
-        opts["frames"] = "authors"
+        opts.update(frames="authors", layout="original")
         if paper in ("clif", "klif"):  # ILIF's train.py comments the augmentation out
             opts["augment"] = "clif"
     elif dataset == "dvs_gesture":

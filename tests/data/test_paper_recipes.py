@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +20,8 @@ from snnlab.data.gesture import GestureSource, read_aedat_v3
 from snnlab.data.transforms import Cutout, EventAugment
 from snnlab.experiments import get, names
 
-from .fakes import (fake_cifar10_dvs, fake_dvs_gesture, fake_nmnist, fake_tiny_imagenet, gesture_trial_names,
-                    write_aedat4, write_aedat_v3)
+from .fakes import (fake_cifar10_dvs, fake_cifar10_dvs_original, fake_dvs_gesture, fake_nmnist, fake_tiny_imagenet,
+                    gesture_trial_names, write_aedat4, write_aedat_v3)
 
 TINY_MEAN, TINY_STD = (0.4802, 0.4481, 0.3975), (0.2302, 0.2265, 0.2262)  # CLIF train.py:221-251 (clif.md §3.2)
 
@@ -128,10 +129,30 @@ def test_cifar10_dvs_authors_frames_equal_their_pil_pipeline_bit_for_bit(tmp_pat
     assert clean[:, 0].sum() > 0 and not torch.equal(clean, x)    # the clean pipeline keeps the counts
 
 
+def test_cifar10_dvs_original_recordings_read_as_the_authors_read_them(tmp_path):
+    """layout='original': the figshare .aedat files through the authors' reader (x -> 127 - x, p -> 1 - p), then
+    their frames; the split is per class by file index."""
+    written = fake_cifar10_dvs_original(tmp_path, classes=("cat", "ship"), indices=(3, 899, 900, 901), n_events=257)
+    train = data.build("cifar10_dvs", "train", T=6, root=tmp_path, layout="original", frames="authors")
+    test = data.build("cifar10_dvs", "test", T=6, root=tmp_path, layout="original", frames="authors")
+    assert train.targets.tolist() == [3, 3, 8, 8] and test.targets.tolist() == [3, 3, 8, 8]
+    assert [f.rsplit("_", 1)[1] for f in test.source.files] == ["900.aedat", "901.aedat"] * 2
+    for ds in (train, test):
+        for i, f in enumerate(ds.source.files):
+            x, y, _, p = written[Path(f)]
+            assert torch.equal(ds[i][0], _authors_frames(127 - x, y, 1 - p, 6))
+    with pytest.raises(data.DatasetNotFoundError, match="figshare"):
+        data.build("cifar10_dvs", "train", T=6, root=tmp_path / "empty", layout="original")
+    bad = Path(test.source.files[0])
+    bad.write_bytes(bad.read_bytes()[:-3])
+    with pytest.raises(data.CorruptDatasetError, match=bad.name):
+        data.build("cifar10_dvs", "test", T=6, root=tmp_path, layout="original", cache=False)[0]
+
+
 def test_cifar10_dvs_authors_pipeline_is_the_paper_configs_default():
     for name in names("*dvscifar10*"):
         cfg = get(name)
-        assert cfg.data_opts["frames"] == "authors", name
+        assert cfg.data_opts["frames"] == "authors" and cfg.data_opts["layout"] == "original", name
         assert "ToPILImage" in cfg.notes and "frames='clean'" in cfg.notes
 
 
