@@ -4,8 +4,8 @@ SpikingJelly's) expect, for tests and dry runs without the real data.
 :func:`write_fake_datasets` writes a small copy of every dataset of the papers (MNIST and Fashion-MNIST IDX files,
 CIFAR-10/100 python pickles, the Tiny-ImageNet folders, N-MNIST ``.bin``, CIFAR10-DVS ``.aedat4`` (tonic's) and
 ``.aedat`` (the original recordings), IBM's DVS128 Gesture AEDAT 3.1 recordings with their labels and trials
-files) into one data folder, every class present, in a few seconds; ``snnlab.data.build(name, split, root=that_folder, ...)`` then reads them like the
-real ones. The other functions write one dataset each.
+files) into one data folder, every class present, in a few seconds; ``snnlab.data.build(name, split,
+root=that_folder, ...)`` then reads them like the real ones. The other functions write one dataset each.
 """
 from __future__ import annotations
 
