@@ -168,9 +168,17 @@ def _prepare_other(name: str, root: Path, download: bool) -> int:
                     from snnlab.data.gesture import GestureSource
 
                     ds = GestureSource.from_root(root, split)
+                elif name == "cifar10_dvs":  # the original recordings (paper configs), else tonic's .aedat4
+                    from snnlab.data.cifar10_dvs import OriginalCifar10DvsSource
+
+                    try:
+                        ds = OriginalCifar10DvsSource(root, split)
+                    except data.DatasetNotFoundError:
+                        ds = events.tonic_cifar10_dvs(root, split, download)
+                        _log(f"cifar10_dvs {split}: tonic's .aedat4 files (the paper configs read the original "
+                             "figshare .aedat files: layout='original')")
                 else:
-                    getter = {"nmnist": events.tonic_nmnist, "cifar10_dvs": events.tonic_cifar10_dvs}[name]
-                    ds = getter(root, split, download)
+                    ds = events.tonic_nmnist(root, split, download)
             else:
                 _log(f"{name} needs no files")
                 return 0

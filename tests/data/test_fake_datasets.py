@@ -90,3 +90,14 @@ def test_every_paper_config_builds_its_dataset_from_the_fakes(fake_root, network
         assert built[key] == [_expected_shape(cfg)] * 2, (name, built[key])
     assert {k[0] for k in built} == used
     assert network_attempts == []
+
+
+def test_check_paper_finds_every_fake_dataset(fake_root, network_attempts, no_debian_fmnist, capsys):
+    from snnlab.data import prepare
+
+    root, counts, _ = fake_root
+    assert prepare.main(["--check-paper", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "all paper datasets are present" in out and "dvs_gesture train: 24 samples" in out
+    assert "tonic's .aedat4" not in out                  # CIFAR10-DVS found in the original layout
+    assert network_attempts == []
