@@ -144,9 +144,10 @@ class GestureSource:
         self.files = [str(self.folder / s[0]) for s in samples]
         recordings = sorted({s[0] for s in samples})
         sizes = [(r, (self.folder / r).stat().st_size) for r in recordings]
+        windows = [list(s) for s in samples]  # the labels files' content that shapes the samples
         self.fingerprint = {"layout": "DvsGesture (SpikingJelly DVS128Gesture split)", "root": str(self.folder),
                             "split": split, "n": len(samples),
-                            "files_sha": hashlib.sha256(json.dumps(sizes).encode()).hexdigest()[:16]}
+                            "files_sha": hashlib.sha256(json.dumps([sizes, windows]).encode()).hexdigest()[:16]}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
