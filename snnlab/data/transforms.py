@@ -225,9 +225,10 @@ def resize_frames(frames: np.ndarray | torch.Tensor, size: int | tuple[int, int]
     """Resize count frames ``[T, P, H, W]`` to ``size`` and return float32.
 
     ``mode``: ``"bilinear"`` (antialiased, the default of torchvision's ``Resize`` on PIL images used by the
-    papers' code), ``"nearest"`` or ``"area"``. ``pil_quirk=True`` reproduces what the CLIF/ILIF code really
-    feeds (``ToPILImage`` on float counts: ``c -> ((255·c) mod 256) / 255``, i.e. nearly binary frames,
-    CLIF §5.4); off by default.
+    papers' code), ``"nearest"`` or ``"area"``. ``pil_quirk=True`` adds only the uint8 wrap of the CLIF/ILIF
+    code's ``ToPILImage`` (``c -> ((255·c) mod 256) / 255``, nearly binary frames, CLIF §5.4), not its "LA"
+    resize; off by default. The authors' whole pipeline, bit for bit, is :func:`authors_frames`
+    (``frames="authors"``).
     """
     x = torch.as_tensor(np.asarray(frames) if not isinstance(frames, torch.Tensor) else frames).float()
     if x.dim() != 4:
