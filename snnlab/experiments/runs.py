@@ -57,8 +57,8 @@ class Run:
 
     def load_model(self, which: str = "final", device: str = "cpu"):
         """The trained network (``which`` = "final" or "best"), in eval mode."""
-        from snnlab.train import (_dataset_info, build_datasets, build_model, load_checkpoint, neuron_params_for,
-                                  switch_neurons)
+        from snnlab.models import build_model, neuron_params_for, switch_neurons
+        from snnlab.train import _dataset_info, build_datasets, load_checkpoint
 
         if which not in ("final", "best"):
             raise ValueError(f"which must be 'final' or 'best', got {which!r}")
