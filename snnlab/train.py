@@ -302,8 +302,9 @@ class Trainer:
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.t_max or cfg.epochs)
         else:
             self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: 1.0)
-        self.use_amp = bool(cfg.amp and self.device.type == "cuda")
-        self.scaler = _grad_scaler(self.use_amp)
+        self.amp_dtype = _amp_dtype(cfg, self.device)
+        self.use_amp = self.amp_dtype is not None
+        self.scaler = _grad_scaler(self.use_amp and self.device.type == "cuda")
         self.loss_fn = _losses.build(cfg.loss, lam=cfg.loss_lambda, means=cfg.loss_means, mse_target=cfg.mse_target,
                                      label_smoothing=cfg.label_smoothing)
         self.eval_loss_fn = self.loss_fn
@@ -313,7 +314,7 @@ class Trainer:
 
     def autocast(self):
         if self.use_amp:
-            return torch.autocast(device_type="cuda", dtype=torch.float16)
+            return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
         return contextlib.nullcontext()
 
     def _loader(self, ds, train: bool, epoch: int, start: int = 0):
@@ -549,6 +550,17 @@ class Trainer:
         out["samples"] = int(x.shape[1])
         out["layers"] = rep.table[["layer", "input_rate", "sops", "macs"]].to_dict("records")
         return out
+
+
+def _amp_dtype(cfg: RunConfig, device: torch.device) -> Optional[torch.dtype]:
+    """Autocast dtype of ``amp=True``: float16 (with a GradScaler) on CUDA; on the CPU none, except in the paper
+    dry run (profile ``paper-dryrun``), which runs bfloat16 autocast so that the mixed-precision code path is
+    exercised without a GPU."""
+    if not cfg.amp:
+        return None
+    if device.type == "cuda":
+        return torch.float16
+    return torch.bfloat16 if cfg.profile == "paper-dryrun" else None
 
 
 def _grad_scaler(enabled: bool):
