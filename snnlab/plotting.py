@@ -11,7 +11,8 @@
 
 ``data`` for the interval helpers maps a label to either an object with ``mean``, ``ci_low``, ``ci_high`` (a
 ``snnlab.stats.Effect``), a ``(mean, low, high)`` triple, or the raw per-seed values (a sequence of numbers, whose
-mean gets its Student-t 95 % interval).
+mean gets its Student-t 95 % interval, the one ``snnlab.stats`` uses; plotting sits below ``stats`` in the
+layers, so it computes it with scipy itself).
 """
 from __future__ import annotations
 
@@ -69,12 +70,15 @@ def _interval(value) -> "tuple[float, float, float, list]":
             raise ValueError(f"a (mean, low, high) triple needs low <= mean <= high, got {value!r}; pass per-seed "
                              "values as a list")
         return m, lo, hi, []
-    from snnlab import stats
-
-    if len(vals) == 1:
+    if len(vals) < 2:
         raise ValueError("one value has no interval; pass at least 2 seeds (a verdict needs 5)")
-    e = stats.paired_effect(vals)
-    return e.mean, e.ci_low, e.ci_high, vals
+    import numpy as np
+    from scipy import stats as st
+
+    a = np.asarray(vals)
+    m = float(a.mean())
+    half = float(st.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / np.sqrt(len(a)))  # as snnlab.stats.paired_effect
+    return m, m - half, m + half, vals
 
 
 def _color(label, colors: Optional[Mapping]) -> str:
