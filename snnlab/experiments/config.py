@@ -24,7 +24,7 @@ __all__ = ["RunConfig", "NOT_HASHED", "PROFILES", "parse_value", "parse_assignme
 
 PROFILES = ("smoke", "quick", "paper")
 OPTIMIZERS = ("sgd", "adamw")
-SCHEDULES = ("cosine", "constant")
+SCHEDULES = ("cosine", "cosine_steps", "constant")
 NOT_HASHED = frozenset({"num_workers", "num_threads", "eval_batch_size", "checkpoint_every", "progress", "device",
                         "notes"})
 
@@ -56,7 +56,8 @@ class RunConfig:
     lr: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 5e-4
-    schedule: str = "cosine"                  # CosineAnnealingLR stepped per epoch | constant
+    schedule: str = "cosine"                  # CosineAnnealingLR stepped per epoch | cosine_steps (stepped per
+                                              # optimiser step, period t_max epochs of steps) | constant
     t_max: Optional[int] = None               # cosine period in epochs; None = epochs
     # loss
     loss: str = "tet"                         # tet | ce | mse_rate (snnlab.losses)
