@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from snnlab.fileio import atomic_write_text, file_lock
+from snnlab.fileio import atomic_write_text, file_lock, read_json
 from snnlab.paths import figures_dir, repo_root
 from snnlab.reproducibility import env_info, seed_everything
 
@@ -185,7 +185,8 @@ class Notebook:
         """Merge headline numbers into ``figures/<topic>/results.json`` (safe under ``make -j``)."""
         path = self.out_dir / "results.json"
         with file_lock(path.with_name(f".{path.name}.lock")):
-            current = json.loads(path.read_text()) if path.exists() else {}
+            current = read_json(path, f"delete it and re-run the notebooks of topic {self.topic!r}, which "
+                                      "write their numbers into it") if path.exists() else {}
             if current.get("profile") not in (None, self.profile):
                 current = {}  # results of another profile are replaced, never mixed
             current["profile"] = self.profile

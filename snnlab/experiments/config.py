@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Optional
 
@@ -25,6 +27,8 @@ __all__ = ["RunConfig", "NOT_HASHED", "PROFILES", "parse_value", "parse_assignme
 PROFILES = ("smoke", "quick", "paper")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "constant")
+#: a run name becomes a folder name under ``--out``: letters, digits and ``._+-``, not starting with a dot
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}")
 NOT_HASHED = frozenset({"num_workers", "num_threads", "eval_batch_size", "checkpoint_every", "progress", "device",
                         "notes"})
 
@@ -93,7 +97,21 @@ class RunConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise TypeError(f"RunConfig.{k} must be a number, got {v!r}")
-            set_(k, float(v))
+            try:
+                v = float(v)
+            except OverflowError:  # an int beyond the float range
+                v = math.inf
+            if not math.isfinite(v):
+                raise ValueError(f"RunConfig.{k} must be a finite number, got {v!r} (NaN, Infinity and values "
+                                 "beyond the float range such as 1e400 are refused)")
+            set_(k, v)
+        for k in ("amp", "deterministic"):
+            v = getattr(self, k)
+            if not isinstance(v, bool):
+                raise TypeError(f"RunConfig.{k} must be true or false, got {v!r} ({type(v).__name__})")
+        if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
+            raise ValueError(f"RunConfig.name must be 1-128 characters of letters, digits and '._+-', not starting "
+                             f"with a dot (it names the run folder under --out), got {self.name!r}")
         for k in ("T", "batch_size", "epochs", "seed", "num_workers"):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < (0 if k in ("seed", "num_workers") else 1):
