@@ -31,7 +31,8 @@ def test_notebook_outside_notebooks_needs_out(tmp_path, capsys):
 
 def test_profile_as_a_parameter_is_refused_unless_it_agrees(tmp_path, capsys):
     nb = _write_nb(tmp_path / "x.ipynb")
-    with pytest.raises(NotebookParameterError, match=r"profile='paper' given as a parameter conflicts.*--profile paper"):
+    with pytest.raises(NotebookParameterError,
+                       match=r"profile='paper' given as a parameter conflicts.*--profile paper"):
         nbrun.resolve_parameters(nb, "smoke", {"profile": "paper"})
     assert nbrun.resolve_parameters(nb, "quick", {"profile": "quick"}) == {"profile": "quick"}
     assert nbrun.main([str(nb), "--profile", "smoke", "-p", "profile=paper", "--out", str(tmp_path / "o.ipynb")]) == 2

@@ -12,7 +12,8 @@ mid-epoch checkpoint at step 2):
 4. the rewrite of ``metrics.jsonl`` from the checkpoint that the next resume does first, half written;
 5. ``model_final.pt`` half written, or ``summary.json`` half written / not renamed;
 
-plus one kill at a random time (from a random one of those points on). Then a last resume runs to the end. A reference run in another folder is trained without interruption.
+plus one kill at a random time (from a random one of those points on). Then a last resume runs to the end.
+A reference run in another folder is trained without interruption.
 """
 from __future__ import annotations
 

@@ -6,12 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-import snnlab.train as train_mod
 from snnlab import cli
 from snnlab.experiments import RunConfig, get, parse_assignments, run
 from snnlab.fileio import CorruptFileError
