@@ -114,14 +114,32 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def _failures() -> tuple:
+    """Errors that end the command with a message instead of a traceback (evaluated only when one is raised):
+    a bad request (exit 2) or a failed run, bad data or an unusable file (exit 1)."""
+    from snnlab.data.errors import CorruptDatasetError
+    from snnlab.fileio import CorruptFileError
+    from snnlab.train import TrainingDiverged
+
+    return (KeyError, ValueError, TypeError, OSError, TrainingDiverged, CorruptDatasetError, CorruptFileError)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run a command; every expected failure prints one ``error: ...`` message (no traceback; set
+    ``SNNLAB_TRACEBACK=1`` to see it) and returns 2 for a bad request, 1 for a failure while working."""
+    import os
+
     args = _parser().parse_args(argv)
     try:
         return {"train": cmd_train, "configs": cmd_configs, "eval": cmd_eval}[args.command](args)
-    except (KeyError, ValueError, TypeError, FileNotFoundError) as exc:
+    except _failures() as exc:
+        if os.environ.get("SNNLAB_TRACEBACK") == "1":
+            raise
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        print(f"error: {msg}", file=sys.stderr)
-        return 2
+        bad_request = isinstance(exc, (KeyError, ValueError, TypeError, FileNotFoundError))
+        kind = "" if bad_request or isinstance(exc, OSError) else f"{type(exc).__name__}: "
+        print(f"error: {kind}{msg}", file=sys.stderr)
+        return 2 if bad_request else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

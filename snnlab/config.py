@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Optional
 
@@ -43,6 +45,8 @@ PROFILE_HELP = {
 #: uses the paper settings, the paper profile falls back to quick, quick to smoke.
 _PROFILE_PARENT = {"paper-dryrun": "paper", "paper": "quick", "quick": "smoke", "smoke": None}
 LOSS_NAMES = ("tet", "ce", "mse_rate")
+#: a run name becomes a folder name under ``--out``: letters, digits and ``._+-``, not starting with a dot
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "cosine_steps", "constant")
 
@@ -102,7 +106,8 @@ class RunConfig:
                                               # the paper-dryrun profile (bfloat16 autocast, no scaler)
     k_trunc: Optional[int] = None             # truncated BPTT window (None = full BPTT), snnlab.tbptt
     switch_neuron: Optional[Mapping] = None   # {"epoch": e, "neuron": name, "neuron_params": {...}}
-    deterministic: bool = False               # torch.use_deterministic_algorithms (GPU)
+    deterministic: Any = False                # True: torch.use_deterministic_algorithms; "cudnn": only the
+                                              # authors' cudnn.deterministic/benchmark flags (seed_everything)
     # not hashed
     num_workers: int = 0
     num_threads: Optional[int] = None         # torch CPU threads (None = torch's default); 1 is faster when the
@@ -126,7 +131,22 @@ class RunConfig:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise TypeError(f"RunConfig.{k} must be a number, got {v!r}")
-            set_(k, float(v))
+            try:
+                v = float(v)
+            except OverflowError:  # an int beyond the float range
+                v = math.inf
+            if not math.isfinite(v):
+                raise ValueError(f"RunConfig.{k} must be a finite number, got {v!r} (NaN, Infinity and values "
+                                 "beyond the float range such as 1e400 are refused)")
+            set_(k, v)
+        if not isinstance(self.amp, bool):
+            raise TypeError(f"RunConfig.amp must be true or false, got {self.amp!r} ({type(self.amp).__name__})")
+        if not (isinstance(self.deterministic, bool) or self.deterministic == "cudnn"):
+            raise TypeError(f"RunConfig.deterministic must be true, false or 'cudnn' (the authors' two cuDNN flags), "
+                            f"got {self.deterministic!r} ({type(self.deterministic).__name__})")
+        if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
+            raise ValueError(f"RunConfig.name must be 1-128 characters of letters, digits and '._+-', not starting "
+                             f"with a dot (it names the run folder under --out), got {self.name!r}")
         for k in ("T", "batch_size", "epochs", "seed", "num_workers"):
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, int) or v < (0 if k in ("seed", "num_workers") else 1):

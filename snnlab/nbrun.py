@@ -95,6 +95,10 @@ def resolve_parameters(path: Path, profile: str, extra: dict[str, Any] | None = 
     """Profile overrides + ``extra``, type-checked against the notebook's defaults."""
     defaults = notebook_parameters(path)
     values = {**profile_overrides(path, profile), **(extra or {})}
+    if "profile" in values and values["profile"] != profile:
+        raise NotebookParameterError(
+            f"{path.name}: profile={values['profile']!r} given as a parameter conflicts with the run's profile "
+            f"{profile!r}; choose the profile with --profile {values['profile']} (make: PROFILE=...), not -p")
     checked = {}
     for name, value in values.items():
         if name not in defaults:
@@ -106,7 +110,13 @@ def resolve_parameters(path: Path, profile: str, extra: dict[str, Any] | None = 
 
 
 def default_output(path: Path, profile: str) -> Path:
-    rel = path.resolve().relative_to((repo_root() / "notebooks").resolve())
+    """``build/notebooks/<profile>/<path under notebooks/>``; a notebook elsewhere needs an explicit --out."""
+    base = (repo_root() / "notebooks").resolve()
+    try:
+        rel = Path(path).resolve().relative_to(base)
+    except ValueError:
+        raise NotebookParameterError(f"{path} is not under {base}, so it has no default output path; give one "
+                                     "with --out OUT.ipynb") from None
     return build_dir() / "notebooks" / profile / rel
 
 
@@ -141,12 +151,14 @@ def execute(path: Path, profile: str, out: Path | None = None, extra: dict | Non
     nb = nbformat.read(str(tmp), as_version=4)
     nb.metadata["snnlab"] = {"profile": profile, "parameters": params, "source": rel, **env_info()}
     nbformat.write(nb, str(tmp))
-    os.replace(tmp, out)
-    if html:
+    if html:  # the HTML goes in place first: the .ipynb (make's target) appears only when both are complete
         from nbconvert import HTMLExporter
 
+        from snnlab.fileio import atomic_write_text
+
         body, _ = HTMLExporter().from_notebook_node(nb)
-        out.with_suffix(".html").write_text(body)
+        atomic_write_text(out.with_suffix(".html"), body)
+    os.replace(tmp, out)
     return out
 
 
@@ -178,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             raise NotebookParameterError("--out needs exactly one notebook")
         for nb in args.notebook:  # validate everything before running anything
             resolve_parameters(nb, args.profile, extra)
+            if args.out is None:
+                default_output(nb, args.profile)
         for nb in args.notebook:
             execute(nb, args.profile, args.out, extra, kernel=args.kernel, html=not args.no_html)
     except NotebookParameterError as exc:

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from snnlab.config import PROFILE_HELP, PROFILES, profile_chain
-
-DRYRUN_PROFILE = "paper-dryrun"
-from snnlab.fileio import atomic_write_text, file_lock
+from snnlab.fileio import atomic_write_text, file_lock, read_json
 from snnlab.paths import figures_dir, repo_root
 from snnlab.reproducibility import env_info, seed_everything
+
+DRYRUN_PROFILE = "paper-dryrun"
 
 __all__ = ["PROFILES", "NotebookParameterError", "Notebook", "setup", "pick", "check_type"]
 
@@ -196,7 +196,8 @@ class Notebook:
         """Merge headline numbers into ``figures/<topic>/results.json`` (safe under ``make -j``)."""
         path = self.out_dir / "results.json"
         with file_lock(path.with_name(f".{path.name}.lock")):
-            current = json.loads(path.read_text()) if path.exists() else {}
+            current = read_json(path, f"delete it and re-run the notebooks of topic {self.topic!r}, which "
+                                      "write their numbers into it") if path.exists() else {}
             if current.get("profile") not in (None, self.profile):
                 current = {}  # results of another profile are replaced, never mixed
             current["profile"] = self.profile

@@ -46,7 +46,7 @@ from torch import nn
 from snnlab import losses as _losses
 from snnlab import models as _models
 from snnlab.config import RunConfig
-from snnlab.fileio import atomic_write_bytes, atomic_write_text
+from snnlab.fileio import CorruptFileError, atomic_write_bytes, atomic_write_text, remove_stale_temps
 from snnlab.models import build_model, neuron_params_for, switch_neurons
 from snnlab.models.layers import neuron_layers, reset_net
 
@@ -66,11 +66,24 @@ def atomic_save(obj, path: Path) -> None:
     atomic_write_bytes(path, buf.getbuffer(), fsync=True)
 
 
-def load_checkpoint(path: Path, map_location="cpu") -> dict:
+def load_checkpoint(path: Path, map_location="cpu", hint: str = "delete it and train the run again "
+                    "(`python -m snnlab train CONFIG --restart`)") -> dict:
+    """``torch.load`` of a checkpoint or model file; a truncated, empty or garbage file raises
+    :class:`~snnlab.fileio.CorruptFileError` naming it, followed by ``hint`` (what to do)."""
     try:
-        return torch.load(path, map_location=map_location, weights_only=False)
-    except TypeError:  # torch < 1.13 has no weights_only
-        return torch.load(path, map_location=map_location)
+        try:
+            ck = torch.load(path, map_location=map_location, weights_only=False)
+        except TypeError:  # torch < 1.13 has no weights_only
+            ck = torch.load(path, map_location=map_location)
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - zip, pickle, EOF and OS errors of a damaged file
+        raise CorruptFileError(f"{path} cannot be loaded ({type(exc).__name__}: {exc}): the file is truncated or "
+                               f"corrupted; {hint}") from exc
+    if not isinstance(ck, dict) or "model" not in ck:
+        raise CorruptFileError(f"{path} holds {type(ck).__name__}, not an snnlab checkpoint (a dict with 'model'); "
+                               f"{hint}")
+    return ck
 
 
 # ---------------------------------------------------------------------------------------------------- RNG
@@ -373,8 +386,16 @@ class Trainer:
         if self.is_main:
             atomic_save(state, self.run_dir / self.CHECKPOINT)
 
+    RESTART_HINT = ("rerun with --restart (`python -m snnlab train CONFIG --restart`, or run(config, retrain=True)) "
+                    "to train the run from scratch, or delete the file")
+
     def load_checkpoint(self, path: Path) -> None:
-        ck = load_checkpoint(path, map_location=self.device)
+        ck = load_checkpoint(path, map_location=self.device, hint=self.RESTART_HINT)
+        missing = {"config_hash", "optimizer", "scheduler", "rng", "epoch", "step", "global_step", "acc", "metrics",
+                   "best_acc", "best_epoch"} - set(ck)
+        if missing:
+            raise CorruptFileError(f"checkpoint {path} lacks {sorted(missing)}; it was not written by this trainer. "
+                                   + self.RESTART_HINT)
         if ck.get("config_hash") != self.config.hash():
             raise ValueError(f"checkpoint {path} belongs to another config (hash {ck.get('config_hash')!r}, this "
                              f"config {self.config.hash()!r}); delete it or use a fresh run folder")
@@ -454,6 +475,7 @@ class Trainer:
         ck = self.run_dir / self.CHECKPOINT
         if resume and ck.exists():
             self.load_checkpoint(ck)
+            self._write_metrics()  # the checkpoint holds every row: a kill before metrics.jsonl was written loses none
             self.progress.message(f"resuming {self.run_dir.name} at epoch {self.epoch + 1}, step {self.step}")
         test_loader = self._loader(self.test_set, False, 0)
         while self.epoch < cfg.epochs:
@@ -589,6 +611,7 @@ def train(config: RunConfig, run_dir: Path, resume: bool = True, progress: Optio
     run_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, run_dir, progress=progress, callbacks=list(callbacks))
     if trainer.is_main:
+        remove_stale_temps(run_dir)  # temp files of writers killed mid-write (up to a checkpoint's size each)
         atomic_write_text(run_dir / "config.json", config.to_json())
     summary = trainer.fit(resume=resume)
     if trainer.is_main:

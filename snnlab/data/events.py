@@ -306,14 +306,19 @@ class TonicSource:
         self.targets = np.asarray([ds.targets[i] for i in self.indices], dtype=np.int64)
         self.files = [ds.data[i] for i in self.indices]
         self._validate = validate
-        root = Path(ds.location_on_system)
-        sizes = [(os.path.relpath(f, root), os.path.getsize(f)) for f in self.files]
-        import hashlib
-        import json
+        self._fingerprint = None
 
-        digest = hashlib.sha256(json.dumps(sizes).encode()).hexdigest()[:16]
-        self.fingerprint = {"tonic": type(ds).__name__, "root": str(root), "n": len(self.files),
-                            "files_sha": digest}
+    @property
+    def fingerprint(self) -> dict:
+        """Identity of the files (computed on first use): sizes, mtimes and end blocks, see
+        :func:`snnlab.data.validate.files_digest`."""
+        if self._fingerprint is None:
+            from snnlab.data.validate import files_digest
+
+            root = Path(self.ds.location_on_system)
+            self._fingerprint = {"tonic": type(self.ds).__name__, "root": str(root), "n": len(self.files),
+                                 "files": files_digest(root, self.files)}
+        return self._fingerprint
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -328,6 +333,9 @@ class TonicSource:
             raise CorruptDatasetError(f"{path}: cannot be read by tonic {type(self.ds).__name__} "
                                       f"({type(e).__name__}: {e}); the file is truncated or corrupted: "
                                       "delete it and get the dataset again") from e
+        from snnlab.data.validate import check_events
+
+        check_events(events, getattr(self.ds, "sensor_size", None), path)  # empty, or coordinates off the sensor
         return events
 
 

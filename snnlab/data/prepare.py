@@ -123,6 +123,15 @@ def prepare_fashion_mnist(root: Path, copy: bool = False, apt_timeout: float = 3
               f"package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), which puts them into "
               f"{debian}/.", file=sys.stderr)
         return 1
+    from snnlab.data.errors import CorruptDatasetError
+    from snnlab.data.static import load_idx_split
+
+    try:  # read them: a truncated or foreign file must fail `make data`, not the first training
+        for split in ("train", "test"):
+            load_idx_split("fashion_mnist", split, root)
+    except CorruptDatasetError as e:
+        print(f"[prepare] Fashion-MNIST is damaged: {e}", file=sys.stderr)
+        return 1
     where = found[0].parent
     if copy and where == debian:
         dest = root / "fashion-mnist"

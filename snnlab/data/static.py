@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from snnlab.data import validate
 from snnlab.data.errors import CorruptDatasetError, DatasetNotFoundError, missing_message
 
 __all__ = ["ImageArrayDataset", "read_idx", "find_idx_files", "load_idx_split", "load_cifar",
@@ -139,6 +140,7 @@ def load_idx_split(name: str, split: str, root: Path, download: bool = False) ->
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise CorruptDatasetError(f"{img_path} / {lbl_path}: images {images.shape} and labels {labels.shape} do "
                                   "not match; one of the files is corrupted or from another dataset")
+    validate.check_images(images, STATIC_INFO[name][0][1:], img_path, name)
     if labels.size and labels.max() > 9:
         raise CorruptDatasetError(f"{lbl_path}: labels must be 0..9, found max {labels.max()}")
     return images, labels.astype(np.int64)
@@ -163,8 +165,9 @@ def _read_cifar_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarra
                                   "truncated or corrupted: delete it and extract the archive again") from e
     if not isinstance(entry, dict) or "data" not in entry or label_key not in entry:
         raise CorruptDatasetError(f"{path}: expected a dict with 'data' and {label_key!r}; not a CIFAR batch")
-    data = np.asarray(entry["data"], dtype=np.uint8)
+    data = validate.cifar_pixels(entry["data"], path)
     labels = np.asarray(entry[label_key], dtype=np.int64)
+    validate.check_labels(labels, 100 if label_key == "fine_labels" else 10, path)
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
         raise CorruptDatasetError(f"{path}: data {data.shape} / labels {labels.shape} are not N x 3072 / N")
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Union
 
 from snnlab.config import RunConfig
-from snnlab.fileio import file_lock
+from snnlab.fileio import CorruptFileError, file_lock, read_json
 
 __all__ = ["Run", "run", "run_dir_for", "load_run"]
 
@@ -52,17 +53,31 @@ class Run:
         if not path.is_file():
             raise FileNotFoundError(f"run {self.dir} has no summary.json (not finished); train it with "
                                     f"snnlab.experiments.run(config) or `python -m snnlab train`")
-        return json.loads(path.read_text())
+        return read_json(path, "delete it: the run is then finished again from its checkpoint by "
+                               "snnlab.experiments.run(config) or `python -m snnlab train`")
 
     @property
     def metrics(self):
-        """metrics.jsonl as a pandas DataFrame (one row per epoch)."""
+        """metrics.jsonl as a pandas DataFrame (one row per epoch). A torn last line (a writer killed
+        mid-line) is dropped with a warning; resuming the run rewrites the file from its checkpoint."""
         import pandas as pd
 
         path = self.dir / "metrics.jsonl"
         if not path.is_file():
             return pd.DataFrame()
-        return pd.DataFrame([json.loads(line) for line in path.read_text().splitlines() if line.strip()])
+        lines = [(i, line) for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+        rows = []
+        for k, (i, line) in enumerate(lines):
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                if k < len(lines) - 1:
+                    raise CorruptFileError(f"{path}:{i} is not valid JSON ({exc}): the file is corrupted; delete it "
+                                           "and resume the run (snnlab.experiments.run(config) or `python -m "
+                                           "snnlab train`), which rewrites it from the checkpoint") from exc
+                warnings.warn(f"{path}: the last line ({i}) is cut off (a writer was killed mid-line) and is left "
+                              "out; resuming the run rewrites the file from its checkpoint")
+        return pd.DataFrame(rows)
 
     def load_model(self, which: str = "final", device: str = "cpu"):
         """The trained network (``which`` = "final" or "best"), in eval mode."""
@@ -88,12 +103,28 @@ class Run:
     def _info(self):
         path = self.dir / "data_info.json"
         if path.is_file():
-            d = json.loads(path.read_text())
-            return d["num_classes"], d["in_channels"], d["input_size"]
+            try:
+                d = json.loads(path.read_text())
+                return d["num_classes"], d["in_channels"], d["input_size"]
+            except (ValueError, KeyError, TypeError):  # damaged: read the dataset instead
+                return None
         return None
 
     def __repr__(self) -> str:
         return f"Run({self.dir.name}, finished={self.finished})"
+
+
+def _done(r: Run, config: RunConfig) -> bool:
+    """``r`` is finished with this config; an unreadable summary.json counts as not finished (with a warning:
+    the run is resumed from its checkpoint, which writes the summary again)."""
+    if not r.finished:
+        return False
+    try:
+        s = r.summary
+    except CorruptFileError as exc:
+        warnings.warn(f"{exc}. Resuming the run from its checkpoint to write it again.")
+        return False
+    return isinstance(s, dict) and s.get("config_hash") == config.hash()
 
 
 def load_run(path: Union[str, Path]) -> Run:
@@ -102,7 +133,7 @@ def load_run(path: Union[str, Path]) -> Run:
     cfg_path = path / "config.json"
     if not cfg_path.is_file():
         raise FileNotFoundError(f"{path} is not a run folder: {cfg_path} is missing")
-    return Run(path, RunConfig.from_json(cfg_path.read_text()))
+    return Run(path, RunConfig.from_dict(read_json(cfg_path, "it cannot be recovered; train the config again")))
 
 
 def run(config: RunConfig, resume: bool = True, progress: Optional[str] = None, out=None,
@@ -120,16 +151,14 @@ def run(config: RunConfig, resume: bool = True, progress: Optional[str] = None, 
                         "use snnlab.experiments.get(name) for a named config")
     d = run_dir_for(config, out)
     r = Run(d, config)
-    if r.finished and not retrain:
-        s = r.summary
-        if s.get("config_hash") == config.hash():
-            return r
+    if not retrain and _done(r, config):
+        return r
     # one trainer per run folder: notebooks run in parallel (make -j2) may ask for the same config; the second
     # waits, then finds the run finished and reuses it. Under torchrun the ranks of one run train together
     # (rank 0 alone writes), so they must not wait for each other.
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     with contextlib.nullcontext() if distributed else file_lock(d.with_name(f".{d.name}.train.lock")):
-        if r.finished and not retrain and r.summary.get("config_hash") == config.hash():
+        if not retrain and _done(r, config):
             return r
         if retrain:
             for name in ("summary.json", "checkpoint.pt"):
