@@ -6,6 +6,8 @@
   ``torchrun --nproc_per_node N -m snnlab train ...`` the run is data-parallel.
 * ``configs [PATTERN] [--show]``: list the named configs (fnmatch pattern, e.g. ``'quick-*'``).
 * ``eval RUN_DIR [--which final|best] [--device DEV]``: test accuracy, loss and firing rates of a trained run.
+* ``launch TARGET [--launcher slurm|local] [--gpus-per-run N] [--partition P --time T ...] [--dry-run]`` and
+  ``status TARGET``: a paper's / notebook's / config family's runs as a campaign (``snnlab.launch``).
 """
 from __future__ import annotations
 
@@ -39,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run_dir")
     e.add_argument("--which", choices=("final", "best"), default="final")
     e.add_argument("--device", default="cpu")
+    from snnlab import launch as _launch
+
+    _launch.add_parsers(sub)
     return p
 
 
@@ -114,8 +119,12 @@ def cmd_eval(args) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    from snnlab import launch as _launch
+
+    commands = {"train": cmd_train, "configs": cmd_configs, "eval": cmd_eval, "status": _launch.cmd_status,
+                "launch": lambda a: _launch.cmd_launch(a, argv)}
     try:
-        return {"train": cmd_train, "configs": cmd_configs, "eval": cmd_eval}[args.command](args)
+        return commands[args.command](args)
     except (KeyError, ValueError, TypeError, FileNotFoundError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {msg}", file=sys.stderr)
