@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the campaign machinery is imported on use: the CLI's other 
 __all__ = ["resolve", "target_status", "add_parsers", "cmd_launch", "cmd_status"]
 
 
-def _paper_module(paper: str):
+def _paper_module(paper: str, notebook: Optional[str] = None):
     """``snnlab.papers.<paper>`` with a ``plan`` function, or a ValueError saying what is missing."""
     if not re.fullmatch(r"[A-Za-z_]\w*", paper):
         raise ValueError(f"{paper!r} is not a paper name (a module of snnlab.papers)")
@@ -42,6 +42,9 @@ def _paper_module(paper: str):
     except ModuleNotFoundError as exc:
         if exc.name not in (modname, "snnlab.papers"):
             raise
+        if notebook is not None:
+            raise ValueError(f"notebook target {notebook!r}: there is no paper module {modname} to plan its runs "
+                             "(a notebook target is notebooks/<paper>/NN_name.ipynb)") from None
         raise ValueError(f"unknown target {paper!r}: not a config family (fnmatch pattern over `python -m snnlab "
                          f"configs`), not a config name, and no paper module {modname}") from None
     if not callable(getattr(mod, "plan", None)):
@@ -69,7 +72,7 @@ def resolve(target: str, profile: str = "paper", sets: Optional[dict] = None) ->
         topic, stem = path.parent.name, path.stem if path.suffix == ".ipynb" else path.name
         if not topic:
             raise ValueError(f"notebook target {target!r} must name its folder: notebooks/<paper>/NN_name.ipynb")
-        mod = _paper_module(topic)
+        mod = _paper_module(topic, notebook=target)
         items = mod.plan(profile, notebook=stem)
         origin = f"notebook {topic}/{stem} ({profile} profile)"
     elif any(c in target for c in "*?["):

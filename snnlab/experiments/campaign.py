@@ -563,11 +563,15 @@ class CampaignStatus:
         n = len(self.table)
         parts = ", ".join(f"{self.counts.get(s, 0)} {s}" for s in STATES if self.counts.get(s, 0))
         lines = [f"{n} runs: {parts or 'none'}"]
-        if n - self.counts.get("done", 0):
+        left = n - self.counts.get("done", 0)
+        if left:
             hours = f"{self.gpu_hours_left:.2f}" if self.gpu_hours_left < 10 else f"{self.gpu_hours_left:.0f}"
-            lines.append(f"expected GPU hours left: {hours}" + (
-                f" + {self.unknown_runs} runs with no measured speed yet (no finished or running run of their "
-                f"shape)" if self.unknown_runs else ""))
+            why = "no finished or running run of their shape has measured an epoch yet"
+            if self.unknown_runs == left:
+                lines.append(f"expected GPU hours left: unknown ({why})")
+            else:
+                lines.append(f"expected GPU hours left: {hours}" + (
+                    f" + {self.unknown_runs} runs of unknown duration ({why})" if self.unknown_runs else ""))
         if self.relaunch:
             lines.append(f"relaunch the failed runs: {self.relaunch}")
         return "\n".join(lines)
@@ -813,6 +817,8 @@ def launch(plan: Iterable, options: Optional[LaunchOptions] = None, out=None, dr
               file=stream)
         return result
     lanes = _lanes(opts, len(todo))
+    if opts.gpus_per_run > 0 and not any(lanes):
+        print("no GPU visible (or --gpus none): the runs train on the CPU", file=stream)
     groups = [todo[i::len(lanes)] for i in range(len(lanes))]
     result.assignment = [[p.name for p in g] for g in groups]
     if dry_run:

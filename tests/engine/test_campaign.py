@@ -121,7 +121,7 @@ def test_resolve_paper_and_notebook_through_the_plan_protocol(fake_papers):
         L.resolve("notebooks/fakepaper/09_none.ipynb")
     with pytest.raises(ValueError, match=r"snnlab.papers.noplan has no plan\(profile, notebook=None\)"):
         L.resolve("noplan")
-    with pytest.raises(ValueError, match="no paper module snnlab.papers.otherpaper"):
+    with pytest.raises(ValueError, match="notebook target .*no paper module snnlab.papers.otherpaper"):
         L.resolve("notebooks/otherpaper/01_x.ipynb")
 
 
@@ -253,7 +253,7 @@ def test_status_gpu_hours_from_measured_epochs(tmp_path):
     assert st.unknown_runs == 1 and st.relaunch is None and not st.complete
     assert list(st.table.columns[:1]) == ["seed"]
     text = str(st)
-    assert "4 runs: 1 done, 3 not started" in text and "expected GPU hours left: 1.58 + 1 runs" in text
+    assert "4 runs: 1 done, 3 not started" in text and "expected GPU hours left: 1.58 + 1 runs of unknown duration" in text
     # 4 GPUs per run (DDP): the measured wall seconds count 4 times
     assert C.status(plan, out=out, gpus_per_run=4).gpu_hours_left == pytest.approx(4 * st.gpu_hours_left)
 
@@ -324,8 +324,10 @@ def _same_run(a: Path, b: Path) -> None:
         assert sa[k] == sb[k], k
 
 
+@pytest.mark.slow  # 60-90 s on the shared 2-core VM
 def test_local_campaign_survives_preemption_and_a_kill(tmp_path, threads1):
-    """Three runs on two CPU lanes through submitit's LocalExecutor. Lane 0's job gets submitit's preemption signal
+    """Three runs on two lanes through submitit's LocalExecutor, pinned to "GPUs" 5 and 6 (CUDA_VISIBLE_DEVICES; no
+    CUDA here, so they train on the CPU). Lane 0's job gets submitit's preemption signal
     mid-run: it is requeued and resumes from its checkpoint. Lane 1's job is SIGKILLed mid-run: status shows the
     run failed and prints the relaunch command; the relaunch resumes it. Every run ends bit-identical to a run
     trained directly."""
@@ -334,8 +336,8 @@ def test_local_campaign_survives_preemption_and_a_kill(tmp_path, threads1):
                                     checkpoint_every=2, num_threads=1)
     plan = [({"seed": 0}, base), ({"seed": 1}, base.replace(seed=1)),
             ({"seed": 0}, get("smoke-tbptt").replace(epochs=2, num_threads=1))]
-    opts = C.LaunchOptions(launcher="local", gpus_per_run=0, gpus=(), lanes=2)
-    argv = ["python", "-m", "snnlab", "launch", "camp", "--launcher", "local", "--lanes", "2"]
+    opts = C.LaunchOptions(launcher="local", gpus_per_run=1, gpus=(5, 6))
+    argv = ["python", "-m", "snnlab", "launch", "camp", "--launcher", "local", "--gpus", "5,6"]
     res = C.launch(plan, opts, out=out, argv=argv, stream=io.StringIO())
     assert res.assignment == [[plan[0][1].run_name, plan[2][1].run_name], [plan[1][1].run_name]]
     d = [run_dir_for(c, out) for _, c in plan]
@@ -350,7 +352,8 @@ def test_local_campaign_survives_preemption_and_a_kill(tmp_path, threads1):
     st = res.wait(out=out, poll_s=0.5, timeout_s=600)
     assert list(st.table["state"]) == ["done", "failed", "done"], str(st)
     assert "ended before the run finished" in st.table["detail"][1]
-    assert st.relaunch == "python -m snnlab launch camp --launcher local --lanes 2 --failed-only"
+    assert [json.loads((x / "job.json").read_text())["cuda_visible_devices"] for x in d] == ["5", "6", "5"]
+    assert st.relaunch == "python -m snnlab launch camp --launcher local --gpus 5,6 --failed-only"
     out0 = Path(json.loads((d[0] / "launch.json").read_text())["stdout"]).read_text()
     err0 = Path(json.loads((d[0] / "launch.json").read_text())["stderr"]).read_text()
     assert "Requeued job" in out0 and f"resuming {d[0].name} at epoch" in err0
@@ -367,3 +370,27 @@ def test_local_campaign_survives_preemption_and_a_kill(tmp_path, threads1):
     for _, cfg in plan:
         run(cfg, out=ref)
         _same_run(run_dir_for(cfg, out), run_dir_for(cfg, ref))
+
+
+def test_launch_config_file_is_checked(tmp_path):
+    f = tmp_path / "launch.yaml"
+    f.write_text("partition: gpu\ntime: 2-00:00:00\ngpus-per-run: 4\n")
+    assert C.load_launch_config(f) == {"partition": "gpu", "time_min": 2880, "gpus_per_run": 4}
+    f.write_text("partitoin: gpu\n")
+    with pytest.raises(ValueError, match="unknown launch option 'partitoin'"):
+        C.load_launch_config(f)
+    with pytest.raises(FileNotFoundError):
+        C.load_launch_config(tmp_path / "missing.yaml")
+
+
+def test_local_lanes_split_the_gpus(tmp_path, capsys):
+    out = tmp_path / "runs"
+    assert cli.main(["launch", "smoke-*lif", "--launcher", "local", "--gpus", "0,1,2,3", "--gpus-per-run", "2",
+                     "--dry-run", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "would start 2 local process(es):" in text and "  GPU 0,1: " in text and "  GPU 2,3: " in text
+    assert text.count("-m torch.distributed.run --standalone --nnodes 1 --nproc_per_node 2 -m snnlab train") == 6
+    with pytest.raises(ValueError, match="--gpus-per-run 4 but this machine shows 2 GPU"):
+        C.launch(L.resolve("smoke-lif"), C.LaunchOptions(gpus=(0, 1), gpus_per_run=4), out=out, dry_run=True,
+                 stream=io.StringIO())
+
