@@ -524,9 +524,11 @@ def run_state(pr: Union[PlannedRun, RunConfig], out=None, slurm: Optional[Dict[s
             return RunState(state="failed", detail=f"job {rec.get('job_id')} ended before the run finished"
                             + (f": {line}" if line else f" (log {rec.get('stderr')})"), **base)
         return RunState(state="not started", detail=f"job {rec.get('job_id')} ended before starting it", **base)
-    if alive == "unknown":
-        return RunState(state="not started", detail=f"submitted as job {rec.get('job_id')} ({rec.get('launcher')},"
-                        f" host {rec.get('host')}); its state cannot be checked from here", **base)
+    if alive == "unknown":  # assume the job lives (so that a launch from here does not submit the run twice)
+        started = (d / JOB_FILE).is_file() or (d / "checkpoint.pt").is_file()
+        return RunState(state="running" if started else "queued",
+                        detail=f"job {rec.get('job_id')} ({rec.get('launcher')}, host {rec.get('host')}): its state "
+                        "cannot be checked from here", **base)
     return RunState(state="not started", **base)
 
 

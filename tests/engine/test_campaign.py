@@ -394,3 +394,21 @@ def test_local_lanes_split_the_gpus(tmp_path, capsys):
         C.launch(L.resolve("smoke-lif"), C.LaunchOptions(gpus=(0, 1), gpus_per_run=4), out=out, dry_run=True,
                  stream=io.StringIO())
 
+
+
+def test_status_without_a_queue_to_ask_assumes_the_job_lives(tmp_path, monkeypatch):
+    """Seen from a machine without squeue, a SLURM run counts as queued (or running once it has started), so a
+    launch from there does not submit it a second time."""
+    out = tmp_path / "runs"
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    cfg = get("smoke-lif")
+    d = run_dir_for(cfg, out)
+    d.mkdir(parents=True)
+    (d / "launch.json").write_text(json.dumps({"launcher": "slurm", "job_id": "77_3", "host": "login1"}))
+    st = C.status([cfg], out=out)
+    assert st.table["state"][0] == "queued" and "cannot be checked" in st.table["detail"][0]
+    (d / "checkpoint.pt").write_bytes(b"")
+    assert C.status([cfg], out=out).table["state"][0] == "running"
+    assert C.launch([cfg], C.LaunchOptions(launcher="slurm"), out=out, stream=io.StringIO()).submitted == []
