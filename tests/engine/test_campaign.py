@@ -412,3 +412,16 @@ def test_status_without_a_queue_to_ask_assumes_the_job_lives(tmp_path, monkeypat
     (d / "checkpoint.pt").write_bytes(b"")
     assert C.status([cfg], out=out).table["state"][0] == "running"
     assert C.launch([cfg], C.LaunchOptions(launcher="slurm"), out=out, stream=io.StringIO()).submitted == []
+
+
+@pytest.mark.slow  # ~40 s here: torchrun starts two processes
+def test_a_run_asking_for_two_devices_trains_under_torchrun(tmp_path):
+    """The real torchrun path, with two CPU processes (gloo) standing in for two GPUs."""
+    out = tmp_path / "runs"
+    cfg = get("smoke-lif").replace(num_threads=1, seed=3)
+    got = C.CampaignJob(out, gpus_per_run=2)([cfg.to_dict()])
+    summary = json.loads((run_dir_for(cfg, out) / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["config_hash"] == cfg.hash()
+    assert got == {cfg.run_name: {"best_test_acc": summary["best_test_acc"],
+                                  "final_test_acc": summary["final_test_acc"]}}
+    assert C.status([cfg], out=out).complete
