@@ -81,8 +81,9 @@ class PlannedRun:
 
 
 def as_plan(items: Iterable) -> List[PlannedRun]:
-    """A plan from ``RunConfig``s, ``(labels, RunConfig)`` pairs or ``PlannedRun``s; runs that appear twice (same
-    run folder) are kept once, with the first labels."""
+    """A plan from ``RunConfig``s, ``(labels, RunConfig)`` pairs, or objects with ``.labels`` and ``.config``
+    (``PlannedRun``, the papers' plan entries); runs that appear twice (same run folder) are kept once, with the
+    first labels."""
     out: List[PlannedRun] = []
     seen = set()
     for item in items:
@@ -92,6 +93,8 @@ def as_plan(items: Iterable) -> List[PlannedRun]:
             pr = PlannedRun(item)
         elif isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[1], RunConfig):
             pr = PlannedRun(item[1], dict(item[0] or {}))
+        elif isinstance(getattr(item, "config", None), RunConfig):  # e.g. snnlab.papers.common.PlanEntry
+            pr = PlannedRun(item.config, dict(getattr(item, "labels", None) or {}))
         else:
             raise TypeError(f"a plan holds RunConfig or (labels dict, RunConfig) items, got {type(item).__name__}: "
                             f"{item!r:.80}")

@@ -62,10 +62,11 @@ def test_torchrun_and_train_commands(tmp_path):
 
 
 def test_as_plan_accepts_configs_and_labelled_pairs_and_dedupes():
-    a, b = get("smoke-lif"), get("smoke-clif")
-    plan = C.as_plan([a, ({"neuron": "clif"}, b), ({"again": 1}, a)])
-    assert [p.config for p in plan] == [a, b]
-    assert plan[1].labels == {"neuron": "clif"} and plan[0].labels == {}
+    a, b, c = get("smoke-lif"), get("smoke-clif"), get("smoke-tbptt")
+    entry = types.SimpleNamespace(labels={"family": "x"}, config=c, base="smoke-tbptt")  # a papers PlanEntry
+    plan = C.as_plan([a, ({"neuron": "clif"}, b), ({"again": 1}, a), entry])
+    assert [p.config for p in plan] == [a, b, c]
+    assert plan[1].labels == {"neuron": "clif"} and plan[0].labels == {} and plan[2].labels == {"family": "x"}
     with pytest.raises(TypeError, match="RunConfig"):
         C.as_plan(["smoke-lif"])
 
