@@ -16,7 +16,6 @@ This module sits above ``snnlab.papers`` (it imports it by name), the campaign m
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import importlib
 import re
 import shlex

@@ -296,7 +296,8 @@ class CampaignJob(Checkpointable):
             try:
                 self._run_one(cfg, d)
                 s = Run(d, cfg).summary
-                done[cfg.run_name] = {"best_test_acc": s.get("best_test_acc"), "final_test_acc": s.get("final_test_acc")}
+                done[cfg.run_name] = {"best_test_acc": s.get("best_test_acc"),
+                                      "final_test_acc": s.get("final_test_acc")}
             except Exception as exc:  # noqa: BLE001 - recorded, then the next run of the lane goes on
                 tb = traceback.format_exc()
                 line = _error_line(f"{type(exc).__name__}: {exc}".splitlines())

@@ -254,7 +254,8 @@ def test_status_gpu_hours_from_measured_epochs(tmp_path):
     assert st.unknown_runs == 1 and st.relaunch is None and not st.complete
     assert list(st.table.columns[:1]) == ["seed"]
     text = str(st)
-    assert "4 runs: 1 done, 3 not started" in text and "expected GPU hours left: 1.58 + 1 runs of unknown duration" in text
+    assert "4 runs: 1 done, 3 not started" in text
+    assert "expected GPU hours left: 1.58 + 1 runs of unknown duration" in text
     # 4 GPUs per run (DDP): the measured wall seconds count 4 times
     assert C.status(plan, out=out, gpus_per_run=4).gpu_hours_left == pytest.approx(4 * st.gpu_hours_left)
 
