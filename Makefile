@@ -25,14 +25,15 @@ PROFILE_CFG := $(wildcard notebooks/profiles.yaml notebooks/*/profiles.yaml)
 TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)/build/test/runs MPLBACKEND=Agg PYTHONHASHSEED=0
 PYTEST_N    ?= 2
 
-.PHONY: help venv data data-smoke data-quick data-paper figures test test-fast notebooks-clean notebooks-refresh \
-        bench clean distclean
+.PHONY: help venv data data-smoke data-quick data-paper figures test test-fast test-slurm notebooks-clean \
+        notebooks-refresh bench clean distclean
 
 help:
 	@echo "make figures [PROFILE=quick|smoke|paper]  execute every notebook, write figures/ and build/index.html"
 	@echo "make test                                 pytest + nbval of the notebooks at their smoke defaults"
 	@echo "make data                                 fetch what can be had offline (Fashion-MNIST)"
 	@echo "make bench                                neuron and training benchmarks -> benchmarks/results/"
+	@echo "make test-slurm                           smoke campaign on a throwaway one-node SLURM cluster (root)"
 	@echo "make notebooks-refresh                    re-execute notebooks at defaults, store checked outputs"
 	@echo "make clean                                remove outputs (build/, figures/, runs/), keep data/"
 
@@ -77,6 +78,14 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(TEST_ENV) $(PY) -m pytest tests -n $(PYTEST_N) -m "not slow"
+
+# A one-node SLURM cluster on this machine (Debian's slurm-wlm, installed and started by tools/slurm/start_cluster.sh,
+# as root), a smoke campaign launched through it with `python -m snnlab launch --launcher slurm`, one array task
+# preempted and requeued, `status` checked, then the cluster is stopped. Not part of `make test` (needs root).
+test-slurm: $(STAMP)
+	tools/slurm/start_cluster.sh >/dev/null
+	SLURM_CONF=$(CURDIR)/build/slurm/slurm.conf $(PY) tools/slurm/smoke_campaign.py; rc=$$?; \
+	    tools/slurm/stop_cluster.sh; exit $$rc
 
 notebooks-clean: $(STAMP)
 	$(PY) -m snnlab.nbclean $(NOTEBOOKS)

@@ -6,6 +6,8 @@
   ``torchrun --nproc_per_node N -m snnlab train ...`` the run is data-parallel.
 * ``configs [PATTERN] [--show]``: list the named configs (fnmatch pattern, e.g. ``'quick-*'``).
 * ``eval RUN_DIR [--which final|best] [--device DEV]``: test accuracy, loss and firing rates of a trained run.
+* ``launch TARGET [--launcher slurm|local] [--gpus-per-run N] [--partition P --time T ...] [--dry-run]`` and
+  ``status TARGET``: a paper's / notebook's / config family's runs as a campaign (``snnlab.launch``).
 """
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run_dir")
     e.add_argument("--which", choices=("final", "best"), default="final")
     e.add_argument("--device", default="cpu")
+    from snnlab import launch as _launch
+
+    _launch.add_parsers(sub)
     return p
 
 
@@ -130,8 +135,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     import os
 
     args = _parser().parse_args(argv)
+    from snnlab import launch as _launch
+
+    commands = {"train": cmd_train, "configs": cmd_configs, "eval": cmd_eval, "status": _launch.cmd_status,
+                "launch": lambda a: _launch.cmd_launch(a, argv)}
     try:
-        return {"train": cmd_train, "configs": cmd_configs, "eval": cmd_eval}[args.command](args)
+        return commands[args.command](args)
     except _failures() as exc:
         if os.environ.get("SNNLAB_TRACEBACK") == "1":
             raise

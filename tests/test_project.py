@@ -35,7 +35,7 @@ def test_required_pins():
     assert pins["torch"] == "2.14.1"
     assert pins["torchvision"] == "0.29.1"
     for name in ("tonic", "papermill", "nbval", "ipykernel", "seaborn", "matplotlib", "pandas", "tqdm",
-                 "pyyaml", "pytest", "spikingjelly"):
+                 "pyyaml", "pytest", "spikingjelly", "submitit"):
         assert name in pins, f"{name} must be pinned in requirements.txt"
     # every line is an exact pin: one source of truth, no ranges
     for line in sync_environment.pins():

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional, Union
 from snnlab.config import RunConfig
 from snnlab.fileio import CorruptFileError, file_lock, read_json
 
-__all__ = ["Run", "run", "run_dir_for", "load_run"]
+__all__ = ["Run", "run", "run_dir_for", "load_run", "train_lock_path"]
 
 
 #: runs of this profile live in their own subfolder of the runs folder (never beside the real paper runs)
@@ -34,6 +34,12 @@ def run_dir_for(config: RunConfig, out: Optional[Union[str, Path]] = None) -> Pa
     if config.profile in SEPARATE_PROFILES:
         base = base / config.profile
     return base / config.run_name
+
+
+def train_lock_path(run_dir: Union[str, Path]) -> Path:
+    """The file lock beside a run folder that its trainer holds (``.<run name>.train.lock``)."""
+    run_dir = Path(run_dir)
+    return run_dir.with_name(f".{run_dir.name}.train.lock")
 
 
 @dataclass
@@ -157,7 +163,7 @@ def run(config: RunConfig, resume: bool = True, progress: Optional[str] = None, 
     # waits, then finds the run finished and reuses it. Under torchrun the ranks of one run train together
     # (rank 0 alone writes), so they must not wait for each other.
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
-    with contextlib.nullcontext() if distributed else file_lock(d.with_name(f".{d.name}.train.lock")):
+    with contextlib.nullcontext() if distributed else file_lock(train_lock_path(d)):
         if not retrain and _done(r, config):
             return r
         if retrain:
