@@ -19,7 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from snnlab import stats
 
-__all__ = ["CLAIM_IDS", "PAPERS", "OWN_PAPERS", "collect", "claim_id", "missing_ids", "summary", "write",
+__all__ = ["CLAIM_IDS", "PAPERS", "OWN_PAPERS", "VERDICT_COLORS", "collect", "claim_id", "missing_ids", "summary",
+           "write", "frame", "figure",
            "spec_claim_ids"]
 
 #: the claim IDs of ../shared/papers/CLAIMS.md, per paper
@@ -113,3 +114,35 @@ def spec_claim_ids(path) -> Dict[str, Tuple[str, ...]]:
     for m in re.finditer(r"^\|\s*([CIK])(\d+)\s*\|", text, flags=re.M):
         ids.setdefault(letter[m.group(1)], []).append(m.group(1) + m.group(2))
     return {k: tuple(v) for k, v in ids.items()}
+
+
+def frame(rows: Iterable[stats.ClaimRow]):
+    """The table as a DataFrame (the columns of ``stats.COLUMNS`` then the extra ones)."""
+    return stats.claims_frame(rows)
+
+
+#: one colour per verdict, the same in the index page and the figure
+VERDICT_COLORS = {"supported": "#1a9850", "contradicted": "#d73027", "inconclusive": "#fdae61",
+                  "identity": "#4575b4", "not run": "#bdbdbd"}
+
+
+def figure(rows: Iterable[stats.ClaimRow]):
+    """Verdict counts per paper, bars from zero (one group per paper, one bar per verdict)."""
+    import numpy as np
+
+    from snnlab.plotting import figure as _figure
+
+    counts = summary(rows)
+    fig, ax = _figure(1, 1, width=7.0, height=3.0)
+    papers = list(counts.index)
+    x = np.arange(len(papers))
+    w = 0.8 / len(stats.VERDICTS)
+    for i, v in enumerate(stats.VERDICTS):
+        vals = counts[v].to_numpy() if len(papers) else np.zeros(0)
+        ax.bar(x + (i - (len(stats.VERDICTS) - 1) / 2) * w, vals, width=w, color=VERDICT_COLORS[v], label=v)
+    ax.set_xticks(x, papers)
+    ax.set_ylabel("claims-table rows")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=7, ncol=len(stats.VERDICTS), loc="upper center", bbox_to_anchor=(0.5, 1.18), frameon=False)
+    return fig, counts

@@ -74,3 +74,19 @@ def test_write_roundtrip(tmp_path, fake_papers):
     csv, js = claims.write(rows, tmp_path)
     assert Path(csv).read_text().splitlines()[0].startswith(",".join(stats.COLUMNS))
     assert [r.claim for r in stats.read_claims(js)] == [r.claim for r in rows]
+
+
+def test_index_shows_the_claims_table_above_the_gallery(tmp_path, monkeypatch):
+    from snnlab import nbindex
+
+    monkeypatch.setenv("SNNLAB_FIGURES", str(tmp_path / "figures"))
+    monkeypatch.setenv("SNNLAB_BUILD", str(tmp_path / "build"))
+    (tmp_path / "figures" / "overview").mkdir(parents=True)
+    claims.write([_row("clif", "C1", "identity"), _row("ilif", "I6")], tmp_path / "figures" / "overview")
+    sidecar = {"name": "fig", "caption": "gallery item", "files": {"png": "fig.png", "pdf": "fig.pdf", "csv": "f.csv"},
+               "profile": "quick", "notebook": "notebooks/x.ipynb"}
+    (tmp_path / "figures" / "overview" / "fig.json").write_text(__import__("json").dumps(sidecar))
+    assert nbindex.main([]) == 0
+    page = (tmp_path / "build" / "index.html").read_text()
+    assert "C1: something" in page and "I6: something" in page and "python -m snnlab train x" in page
+    assert page.index("id='claims'") < page.index("gallery item")
