@@ -42,26 +42,7 @@ class Params(ctypes.Structure):
         ("sg_scale", ctypes.c_double), ("vth_k", ctypes.c_double), ("T", ctypes.c_int64), ("N", ctypes.c_int64), ("hard", ctypes.c_int32),
         ("vr_zero", ctypes.c_int32), ("decay_input", ctypes.c_int32), ("detach", ctypes.c_int32),
         ("sg_kind", ctypes.c_int32), ("scale_reset", ctypes.c_int32), ("nthreads", ctypes.c_int32),
-        ("clamp_tie", ctypes.c_int32),
     ]
-
-
-_CLAMP_TIE = None
-
-
-def clamp_tie() -> int:
-    """d clamp(A, min=0)/dA at A == 0 in this torch (ILIF's reference uses torch.clamp): 1 or 0.
-
-    torch 2.14 gives 0 (``where(A > 0)``); older versions gave 1 (``A >= 0``). Probed once, so the kernels follow
-    the reference loop of the installed torch exactly.
-    """
-    global _CLAMP_TIE
-    if _CLAMP_TIE is None:
-        with torch.enable_grad():  # the first kernel call may come from inside torch.no_grad() (evaluation)
-            a = torch.zeros((), dtype=torch.float64, requires_grad=True)
-            (g,) = torch.autograd.grad(torch.clamp(a, min=0.0), a)
-        _CLAMP_TIE = 0 if float(g) == 0.0 else (1 if float(g) == 1.0 else 2)
-    return _CLAMP_TIE
 
 
 PARALLEL_MIN_ELEMENTS = 1 << 16
@@ -85,7 +66,7 @@ def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Opti
         sg_scale=float(getattr(surrogate, "scale", 1.0)), vth_k=float(vth_k), T=T, N=N, hard=int(v_reset is not None),
         vr_zero=int(v_reset is None or float(v_reset) == 0.0), decay_input=int(bool(decay_input)),
         detach=int(bool(detach_reset)), sg_kind=SURROGATE_KIND[surrogate.name], scale_reset=int(bool(scale_reset)),
-        nthreads=threads_for(T * N), clamp_tie=clamp_tie())
+        nthreads=threads_for(T * N))
 
 
 def _ptr(t: Optional[torch.Tensor]):

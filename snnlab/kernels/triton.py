@@ -25,7 +25,7 @@ import torch
 import triton
 import triton.language as tl
 
-from snnlab.kernels.cpu import SURROGATE_KIND, clamp_tie, glif_coefficients
+from snnlab.kernels.cpu import SURROGATE_KIND, glif_coefficients
 
 BLOCK = 256
 
@@ -288,7 +288,7 @@ def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_p
         base = t * N + offs
         x = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
         a = ki * (a + xp * sp)
-        h = _charge(v, x - tl.maximum(a, 0.0), tau, vr, DI, VR0)
+        h = _charge(v, x - tl.where(a < 0.0, 0.0, a), tau, vr, DI, VR0)  # inhibition_clamp: NaN kept
         s = tl.where(h - vth >= 0.0, 1.0, 0.0)
         r = _reset(h, s, vth, vr, HARD)
         m = km * (m + s * r)
@@ -306,7 +306,7 @@ def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_p
 
 @triton.jit
 def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT_ptr, gaT_ptr, gx_ptr, gv0_ptr,
-              gm0_ptr, ga0_ptr, gxp0_ptr, gsp0_ptr, T, N, tau, vth, vr, ki, km, c0, c1, tie,
+              gm0_ptr, ga0_ptr, gxp0_ptr, gsp0_ptr, T, N, tau, vth, vr, ki, km, c0, c1,
               HAS_P0: tl.constexpr, DI: tl.constexpr, HARD: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
               BLOCK: tl.constexpr):
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
@@ -352,8 +352,7 @@ def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT
         else:
             gxin = gh
         tl.store(gx_ptr + base, (gxin + gXa).to(gx_ptr.dtype.element_ty), mask=mask)
-        mk = tl.where(an > 0.0, 1.0, tl.where(an == 0.0, tie, 0.0))
-        gA = ki * ca - gxin * mk
+        gA = ki * ca - gxin * tl.where(an < 0.0, 0.0, 1.0)  # inhibition_clamp': 1 for A >= 0 (and NaN)
         gA = gA + tl.where(t == T - 1, gaT, 0.0)
         ca = gA
         cm = gMk
@@ -677,7 +676,7 @@ class _ILIF(torch.autograd.Function):
         has_p = xp0 is not None
         _ilif_bwd[_grid(N)](x, xp0 if has_p else gv0, sp0 if has_p else gv0, h, m, a, gs, gvT, gmT, gaT, gx, gv0,
                             gm0, ga0, gxp0, gsp0, T, N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["ki"], cfg["km"], c0,
-                            c1, float(cfg["tie"]), HAS_P0=has_p, DI=cfg["di"], HARD=cfg["hard"], DET=cfg["det"],
+                            c1, HAS_P0=has_p, DI=cfg["di"], HARD=cfg["hard"], DET=cfg["det"],
                             KIND=kind, BLOCK=BLOCK, **_launch_opts())
         need = ctx.needs_input_grad
         outs = (gv0, gm0, ga0, gxp0 if has_p else None, gsp0 if has_p else None)
@@ -795,7 +794,7 @@ def run(neuron, x: torch.Tensor, state: dict):
         s, vT, mT = _CLIF.apply(x2, _flat(st["V"], shape, x2), _flat(st["M"], shape, x2), cfg)
         return s.view(x.shape), {"V": vT.view(shape), "M": mT.view(shape)}
     if kind == "ilif":
-        cfg.update(ki=float(neuron.kappa_i), km=float(neuron.kappa_m), tie=clamp_tie())
+        cfg.update(ki=float(neuron.kappa_i), km=float(neuron.kappa_m))
         xp, sp = st["X_prev"], st["S_prev"]
         if xp is None or sp is None:
             xp = sp = None

@@ -42,7 +42,6 @@ typedef struct {
     int32_t sg_kind;    /* 0 rectangle, 1 triangle, 2 sigmoid, 3 atan */
     int32_t scale_reset;/* KLIF: V /= k */
     int32_t nthreads;   /* OpenMP threads (<= 0: library default) */
-    int32_t clamp_tie;  /* ILIF: d max(A,0)/dA at A == 0 (0: relu gives 0, 1: clamp(min=0) gives 1, 2: 0.5) */
 } params_t;
 
 #define SG_RECTANGLE 0
