@@ -163,18 +163,19 @@ def dispatch(neuron, x: torch.Tensor, state: dict):
         except build.BuildError as exc:
             if explicit:
                 raise KernelUnavailable(f"{neuron.kind}: backend='cpu' cannot run: {exc}") from exc
-            _fallback(neuron, target, str(exc))
+            _fallback(neuron, target, f"the C kernels cannot be built or loaded here: {exc}", key="cpu-build")
             return None
     from snnlab.kernels import triton as triton_kernels
 
     return triton_kernels.run(neuron, x, state)
 
 
-def _fallback(neuron, target: str, why: str) -> None:
-    """backend="auto" could not use the fused kernel: warn once per neuron kind and reason which path runs."""
+def _fallback(neuron, target: str, why: str, key: "str | None" = None) -> None:
+    """backend="auto" could not use the fused kernel: warn once per neuron kind and reason (or once per ``key``:
+    a build failure is said once for every neuron) which path runs."""
     kind = getattr(neuron, "kind", type(neuron).__name__)
     fast = "C kernel" if target == "cpu" else "Triton kernel"
-    _warn_once(f"{kind}:{target}:{why}",
+    _warn_once(key or f"{kind}:{target}:{why}",
                f"snnlab.kernels: {kind} (backend='auto') runs the reference loop (plain torch, slower), not the "
                f"fused {fast}: {why}. Set backend='reference' to choose that path explicitly and silence this "
                f"warning.", stacklevel=5)
