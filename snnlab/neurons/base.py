@@ -267,6 +267,12 @@ class Neuron(nn.Module, metaclass=abc.ABCMeta):
     (T = 1 calls one after another equal one multi-step call, forward and backward); ``reset()`` drops it.
     When ``record`` is False and ``backend != "reference"`` the fused kernels are tried first
     (``snnlab.kernels.dispatch``); they return None when no fast path applies and the reference loop runs.
+
+    Misuse gives clear errors: ``x`` with T = 0 steps is a ValueError; a backward that reaches a state carried
+    over from a batch whose backward already ran (no ``reset()`` between batches) raises a RuntimeError saying to
+    call ``reset()`` / ``snnlab.models.reset_net(model)``; ``torch.jit.script`` refuses with a TypeError (the
+    forward is Python: state dicts, surrogate objects, ctypes/Triton kernels), so run neurons eagerly or under
+    ``torch.compile``.
     """
 
     kind: str = ""
