@@ -20,8 +20,9 @@ the interpreter); σ uses Triton's exp (a few ulps).
 In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py); no
 GPU was available when they were written, so their GPU speed is unmeasured.
 """
-from __future__ import annotations
-
+# (no ``from __future__ import annotations``: it turns the ``tl.constexpr`` annotations of the kernels into
+# strings, which triton 3.0 (torch 2.4's) does not read as constexpr: "arange's arguments must be of type
+# tl.constexpr")
 import math
 
 import torch
