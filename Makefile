@@ -81,7 +81,8 @@ test-fast: $(STAMP)
 
 # The oldest torch that pyproject.toml promises (torch>=2.4), in its own virtual environment: the neuron and kernel
 # tests (they need neither torchvision nor the data stack). torch 2.4.1 from PyPI brings its CUDA wheels and
-# triton 3.0 (~2.5 GB the first time); numpy<2 because torch 2.4 was built against numpy 1.
+# triton 3.0 (~2.5 GB the first time); numpy<2 because torch 2.4 was built against numpy 1. spikingjelly 2.0 needs
+# torch >= 2.6, so the SpikingJelly parity test skips itself there.
 OLDEST_VENV  ?= .venv-oldest
 OLDEST_PY    := $(OLDEST_VENV)/bin/python
 OLDEST_PINS  := torch==2.4.1 "numpy<2" PyYAML pytest pytest-xdist
@@ -114,4 +115,4 @@ clean:
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(OLDEST_VENV)
