@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from snnlab.config import LOSS_NAMES  # defined once, beside RunConfig's validation
 
-__all__ = ["tet_loss", "ce_mean_loss", "mse_rate_loss", "build", "predict", "LOSS_NAMES", "per_step_decomposable"]
+__all__ = ["tet_loss", "ce_mean_loss", "mse_rate_loss", "build", "predict", "LOSS_NAMES"]
 
 
 
@@ -97,11 +97,6 @@ def build(name: str = "tet", lam: float = 0.05, means: float = 1.0, mse_target: 
     if name == "mse_rate":
         return mse_rate_loss
     raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSS_NAMES)}")
-
-
-def per_step_decomposable(name: str) -> bool:
-    """Whether the loss is a sum of per-step terms (TET); informative only, truncated BPTT handles both."""
-    return name == "tet"
 
 
 def predict(out: torch.Tensor) -> torch.Tensor:
