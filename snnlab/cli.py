@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Optional, Sequence
 
+from snnlab.config import parse_assignments  # the parser of `nbrun -p` too (one parser, one set of types)
+
 __all__ = ["main"]
 
 
@@ -57,7 +59,7 @@ def _load_config(name: str):
 
 def cmd_train(args) -> int:
     from snnlab import distributed
-    from snnlab.experiments import parse_assignments, run
+    from snnlab.experiments import run
 
     cfg = _load_config(args.config)
     changes = parse_assignments(args.sets)

@@ -23,9 +23,10 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from snnlab.config import LOSS_NAMES  # defined once, beside RunConfig's validation
+
 __all__ = ["tet_loss", "ce_mean_loss", "mse_rate_loss", "build", "predict", "LOSS_NAMES", "per_step_decomposable"]
 
-LOSS_NAMES = ("tet", "ce", "mse_rate")
 
 
 def _check(out: torch.Tensor, y: torch.Tensor) -> None:

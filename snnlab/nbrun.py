@@ -8,6 +8,10 @@ The profile's parameter overrides come from ``profiles.yaml`` beside the noteboo
     02_gamma_theory.ipynb:
       quick: {T: 8, seeds: [0, 1, 2]}
       paper: {T: 32}
+      paper-dryrun: {seeds: [0]}     # optional: the dry run takes the paper overrides, updated by its own
+
+``-p key=value`` values are parsed by ``snnlab.config.parse_value``, the parser of ``python -m snnlab train
+--set`` (``-p lr=1e-3`` is the float 0.001 in both).
 
 Every override (from the YAML or ``-p``) is checked against the type of the parameter's default in the
 notebook's ``parameters`` cell before anything runs, so a bad value fails at once with a message naming it.
@@ -25,7 +29,9 @@ from typing import Any
 
 import yaml
 
-from snnlab.notebook import PROFILES, NotebookParameterError, check_profile, check_type
+from snnlab.config import PROFILES
+from snnlab.config import parse_assignments as _parse_assignments
+from snnlab.notebook import NotebookParameterError, check_profile, check_type
 from snnlab.paths import build_dir, repo_root
 from snnlab.reproducibility import env_info
 
@@ -57,7 +63,10 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
 
 
 def profile_overrides(path: Path, profile: str) -> dict[str, Any]:
-    """Overrides for ``profile`` from ``profiles.yaml`` beside the notebook (empty when none)."""
+    """Overrides for ``profile`` from ``profiles.yaml`` beside the notebook (empty when none).
+
+    ``paper-dryrun`` takes the ``paper`` overrides, updated key by key by its own entry when the notebook has one
+    (the dry run executes the paper code paths; a notebook cuts its paper grid there if it needs to)."""
     check_profile(profile)
     spec = path.parent / "profiles.yaml"
     if not spec.exists():
@@ -69,17 +78,17 @@ def profile_overrides(path: Path, profile: str) -> dict[str, Any]:
     unknown = set(entry) - set(PROFILES)
     if unknown:
         raise NotebookParameterError(f"{spec}: {path.name} names unknown profiles {sorted(unknown)}; valid: {PROFILES}")
+    if profile == "paper-dryrun":
+        return {**dict(entry.get("paper") or {}), **dict(entry.get("paper-dryrun") or {})}
     return dict(entry.get(profile) or {})
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise NotebookParameterError(f"-p {item!r}: expected key=value (value in YAML syntax, e.g. T=8, seeds=[0,1])")
-        key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
-    return out
+    """``-p key=value`` items, parsed like ``python -m snnlab train --set`` (``snnlab.config.parse_assignments``)."""
+    try:
+        return _parse_assignments(items, option="-p")
+    except ValueError as exc:
+        raise NotebookParameterError(str(exc)) from None
 
 
 def resolve_parameters(path: Path, profile: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -22,18 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from snnlab.config import PROFILE_HELP, PROFILES, profile_chain
 from snnlab.fileio import atomic_write_text, file_lock
 from snnlab.paths import figures_dir, repo_root
 from snnlab.reproducibility import env_info, seed_everything
 
 __all__ = ["PROFILES", "NotebookParameterError", "Notebook", "setup", "pick", "check_type"]
 
-PROFILES = ("smoke", "quick", "paper")
-PROFILE_HELP = {
-    "smoke": "CI-sized: seconds, synthetic or tiny data",
-    "quick": "a 2-core CPU, real Fashion-MNIST and simulated event data, minutes",
-    "paper": "a GPU, the real datasets, the papers' settings",
-}
 
 
 class NotebookParameterError(ValueError):
@@ -99,11 +94,12 @@ def _compatible(v: Any, kind: type) -> bool:
 def pick(profile: str, **per_profile: Any) -> Any:
     """Choose a value by profile: ``pick(profile, smoke=2, quick=20, paper=300)``.
 
-    A profile that is not given falls back to the nearest smaller one (paper -> quick -> smoke).
+    A profile that is not given falls back along ``snnlab.config.profile_chain`` (paper-dryrun -> paper -> quick
+    -> smoke). Keyword names use ``_`` for ``-`` (``paper_dryrun=...``).
     """
     check_profile(profile)
-    order = PROFILES[: PROFILES.index(profile) + 1][::-1]
-    for p in order:
+    per_profile = {k.replace("_", "-"): v for k, v in per_profile.items()}
+    for p in profile_chain(profile):
         if p in per_profile:
             return per_profile[p]
     raise NotebookParameterError(f"pick(): no value for profile {profile!r} or a smaller one; got {sorted(per_profile)}")

@@ -45,7 +45,7 @@ from torch import nn
 
 from snnlab import losses as _losses
 from snnlab import models as _models
-from snnlab.experiments.config import RunConfig
+from snnlab.config import RunConfig
 from snnlab.fileio import atomic_write_bytes, atomic_write_text
 from snnlab.models.layers import make_neuron, neuron_layers, reset_net
 

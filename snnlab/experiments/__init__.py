@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from snnlab.experiments.config import RunConfig, parse_assignments
+from snnlab.config import RunConfig, parse_assignments
 from snnlab.experiments.registry import get, names, paper_neuron_params, register
 from snnlab.experiments.runs import Run, load_run, run, run_dir_for
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Callable, Dict, List, Optional
 
-from snnlab.experiments.config import RunConfig
+from snnlab.config import RunConfig
 
 __all__ = ["get", "names", "register", "NEURONS", "paper_neuron_params"]
 

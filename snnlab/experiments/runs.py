@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Union
 
-from snnlab.experiments.config import RunConfig
+from snnlab.config import RunConfig
 from snnlab.fileio import file_lock
 
 __all__ = ["Run", "run", "run_dir_for", "load_run"]
