@@ -7,7 +7,8 @@
 
 Names (``available()``): static ``mnist fashion_mnist cifar10 cifar100``; event (tonic) ``nmnist
 cifar10_dvs dvs_gesture``; offline ``sim_fashion_events`` (simulated event-camera Fashion-MNIST, made from
-the Fashion-MNIST files), ``synthetic`` and ``synthetic_events`` (no files at all).
+the Fashion-MNIST files), ``synthetic`` and ``synthetic_events`` (no files at all); tasks that need memory
+(:mod:`snnlab.data.temporal`) ``seq_fashion_mnist`` (one image row per step) and ``delayed_recall`` (generated).
 
 Nothing here touches the network unless ``download=True``; a missing dataset raises
 :class:`DatasetNotFoundError` naming the expected folder, the missing files and how to get them, and a
@@ -22,11 +23,12 @@ from pathlib import Path
 from snnlab.data.errors import CorruptDatasetError, DatasetNotFoundError
 
 __all__ = ["build", "available", "info", "make_loader", "DatasetInfo", "DatasetNotFoundError",
-           "CorruptDatasetError", "STATIC", "EVENTS", "OFFLINE"]
+           "CorruptDatasetError", "STATIC", "EVENTS", "OFFLINE", "TEMPORAL"]
 
 STATIC = ("mnist", "fashion_mnist", "cifar10", "cifar100")
 EVENTS = ("nmnist", "cifar10_dvs", "dvs_gesture")
 OFFLINE = ("sim_fashion_events", "synthetic", "synthetic_events")
+TEMPORAL = ("seq_fashion_mnist", "delayed_recall")  # snnlab.data.temporal: sequences [T, 1, 1, F], read at the end
 SPLITS = ("train", "test")
 
 
@@ -45,7 +47,7 @@ class DatasetInfo:
 
 def available() -> list[str]:
     """Every dataset name: the papers' datasets plus the offline ones."""
-    return [*STATIC, *EVENTS, *OFFLINE]
+    return [*STATIC, *EVENTS, *OFFLINE, *TEMPORAL]
 
 
 def info(name: str, **opts) -> DatasetInfo:
@@ -64,6 +66,10 @@ def info(name: str, **opts) -> DatasetInfo:
     if name == "synthetic_events":
         w, h = opts.get("sensor", (16, 16))
         return DatasetInfo(name, "events", opts.get("classes", 10), (2, h, w), opts.get("n"), opts.get("n"))
+    if name in TEMPORAL:
+        from snnlab.data.temporal import temporal_info
+
+        return DatasetInfo(name, "sequence", *temporal_info(name, **opts))
     from snnlab.data.events import EVENT_INFO
 
     ei = EVENT_INFO[name]
@@ -106,6 +112,10 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if T is not None and (isinstance(T, bool) or not isinstance(T, int) or T < 1):
         raise ValueError(f"T must be a positive int or None, got {T!r}")
+    if name in TEMPORAL:
+        from snnlab.data.temporal import build_temporal
+
+        return build_temporal(name, split, T, root, download=download, **opts)
     if name == "synthetic":
         from snnlab.data.synthetic import SyntheticImages
 
@@ -163,6 +173,6 @@ def __getattr__(name: str):  # lazy sub-modules: snnlab.data.encoding, ...
     import importlib
 
     if name in {"encoding", "static", "events", "simulated", "synthetic", "transforms", "cache", "prepare",
-                "errors"}:
+                "errors", "temporal"}:
         return importlib.import_module(f"snnlab.data.{name}")
     raise AttributeError(f"module 'snnlab.data' has no attribute {name!r}")
