@@ -42,7 +42,7 @@ PROFILE_HELP = {
 #: Where a profile takes a value it does not set itself (``snnlab.notebook.pick``, ``profiles.yaml``): the dry run
 #: uses the paper settings, the paper profile falls back to quick, quick to smoke.
 _PROFILE_PARENT = {"paper-dryrun": "paper", "paper": "quick", "quick": "smoke", "smoke": None}
-LOSS_NAMES = ("tet", "ce", "mse_rate")
+LOSS_NAMES = ("tet", "ce", "mse_rate", "ce_last")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "constant")
 
@@ -90,7 +90,7 @@ class RunConfig:
     schedule: str = "cosine"                  # CosineAnnealingLR stepped per epoch | constant
     t_max: Optional[int] = None               # cosine period in epochs; None = epochs
     # loss
-    loss: str = "tet"                         # tet | ce | mse_rate (snnlab.losses)
+    loss: str = "tet"                         # tet | ce | mse_rate | ce_last (snnlab.losses)
     loss_lambda: float = 0.05
     loss_means: float = 1.0
     mse_target: str = "const"                 # const (MSE to loss_means) | onehot
