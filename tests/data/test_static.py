@@ -157,3 +157,24 @@ def test_real_fashion_mnist_offline(tmp_path, monkeypatch):
     assert abs(pixels.mean() - 0.2860) < 5e-4 and abs(pixels.std() - 0.3530) < 5e-4
     x, y = train[0]
     assert x.shape == (1, 28, 28) and 0 <= y < 10
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_batched_fetch_is_bit_identical_to_per_sample(tmp_path, no_debian_fmnist, split):
+    fake_mnist(tmp_path / "FashionMNIST" / "raw", n_train=20, n_test=9, seed=3)
+    ds = data.build("fashion_mnist", split, root=tmp_path)
+    idx = [5, 0, 7, 3]
+    batched = ds.__getitems__(idx)
+    for i, (x, y) in zip(idx, batched):
+        x1, y1 = ds[i]
+        assert y == y1 and torch.equal(x, x1)
+    sub = torch.utils.data.Subset(ds, [8, 1, 2])
+    loader = torch.utils.data.DataLoader(sub, batch_size=3)
+    xb, yb = next(iter(loader))
+    assert torch.equal(xb, torch.stack([ds[i][0] for i in (8, 1, 2)]))
+    assert yb.tolist() == [ds[i][1] for i in (8, 1, 2)]
+    # a transform that does more than normalise goes sample by sample
+    import torchvision.transforms as tv
+
+    aug = data.build("fashion_mnist", split, root=tmp_path, transform=tv.Compose([tv.ToTensor(), tv.RandomErasing(1.0)]))
+    assert len(aug.__getitems__([0, 1])) == 2
