@@ -15,7 +15,7 @@ __all__ = ["seed_everything", "env_info", "git_revision", "__version__"]
 _SUBMODULES = {
     "surrogate", "neurons", "kernels", "data", "models", "train", "losses", "monitors", "energy",
     "analysis", "experiments", "plotting", "notebook", "paths", "cli", "reproducibility", "tbptt",
-    "distributed", "fileio", "paper_data", "nbrun", "nbindex", "nbclean",
+    "distributed", "fileio", "paper_data", "nbrun", "nbindex", "nbclean", "config", "papers",
 }
 
 

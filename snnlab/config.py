@@ -97,7 +97,8 @@ class RunConfig:
     label_smoothing: float = 0.0
     # training mode
     seed: int = 2022
-    amp: bool = False                         # autocast fp16 + GradScaler (CUDA only; ignored on CPU)
+    amp: bool = False                         # autocast fp16 + GradScaler on CUDA; ignored on the CPU except in
+                                              # the paper-dryrun profile (bfloat16 autocast, no scaler)
     k_trunc: Optional[int] = None             # truncated BPTT window (None = full BPTT), snnlab.tbptt
     switch_neuron: Optional[Mapping] = None   # {"epoch": e, "neuron": name, "neuron_params": {...}}
     deterministic: bool = False               # torch.use_deterministic_algorithms (GPU)

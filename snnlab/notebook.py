@@ -11,7 +11,9 @@ and checks their types before any cell runs. Inside the notebook::
 
 Figures land in ``figures/<topic>/<name>.{png,pdf,csv,json}`` (the JSON sidecar holds the caption, the
 profile, the notebook, the parameters and the configuration; ``build/index.html`` is built from it) and the
-headline numbers in ``figures/<topic>/results.json``.
+headline numbers in ``figures/<topic>/results.json``. The paper dry run (profile ``paper-dryrun``) writes to
+``figures/paper-dryrun/<topic>/`` instead, every figure watermarked, captioned and sidecar-flagged as a dry run
+and ``results.json`` carrying ``dry_run``.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from snnlab.config import PROFILE_HELP, PROFILES, profile_chain
+
+DRYRUN_PROFILE = "paper-dryrun"
 from snnlab.fileio import atomic_write_text, file_lock
 from snnlab.paths import figures_dir, repo_root
 from snnlab.reproducibility import env_info, seed_everything
@@ -141,12 +145,19 @@ class Notebook:
     figures: list = field(default_factory=list)
 
     @property
+    def dry_run(self) -> bool:
+        """The paper dry run (profile ``paper-dryrun``): fake data, one or two optimiser steps per run."""
+        return self.profile == DRYRUN_PROFILE
+
+    @property
     def out_dir(self) -> Path:
-        return figures_dir() / self.topic
+        """``figures_dir()/<topic>``; the dry run's figures go to ``figures_dir()/paper-dryrun/<topic>``."""
+        return figures_dir() / DRYRUN_PROFILE / self.topic if self.dry_run else figures_dir() / self.topic
 
     def label(self) -> str:
         """Short provenance label stamped on every figure."""
-        return f"snnlab {self.env.get('snnlab_revision', '?')} · profile: {self.profile} · {self.notebook}"
+        dry = "DRY RUN (fake data, 1-2 steps per run) · " if self.dry_run else ""
+        return f"{dry}snnlab {self.env.get('snnlab_revision', '?')} · profile: {self.profile} · {self.notebook}"
 
     def save_figure(self, fig, name: str, data, caption: str, config: Any = None, dpi: int = 150) -> Path:
         """Save ``fig`` as PNG and PDF, ``data`` (a DataFrame or a dict of columns) as CSV, plus a JSON sidecar.
@@ -164,11 +175,15 @@ class Notebook:
         out = self.out_dir
         out.mkdir(parents=True, exist_ok=True)
         fig.text(0.995, -0.01, self.label(), ha="right", va="top", fontsize=6, color="0.45")
+        if self.dry_run:  # no reader may take a dry-run figure for a result
+            fig.text(0.5, 0.5, "DRY RUN: fake data, not a result", ha="center", va="center", rotation=25,
+                     fontsize=28, color="red", alpha=0.25, transform=fig.transFigure, zorder=1000)
+            caption = "[DRY RUN: fake data, 1-2 optimiser steps per run; not a result] " + caption
         fig.savefig(out / f"{name}.png", dpi=dpi, bbox_inches="tight")
         fig.savefig(out / f"{name}.pdf", bbox_inches="tight")
         df.to_csv(out / f"{name}.csv", index=False)
         meta = {
-            "name": name, "topic": self.topic, "caption": caption, "profile": self.profile,
+            "name": name, "topic": self.topic, "caption": caption, "profile": self.profile, "dry_run": self.dry_run,
             "notebook": self.notebook, "parameters": self.params, "config": config, "env": self.env,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "files": {"png": f"{name}.png", "pdf": f"{name}.pdf", "csv": f"{name}.csv"},
@@ -185,6 +200,8 @@ class Notebook:
             if current.get("profile") not in (None, self.profile):
                 current = {}  # results of another profile are replaced, never mixed
             current["profile"] = self.profile
+            if self.dry_run:
+                current["dry_run"] = "fake data, 1-2 optimiser steps per run: not a result"
             sources = current.setdefault("sources", {})
             for key, value in values.items():
                 current[key] = _jsonable(value)

@@ -47,10 +47,12 @@ from snnlab import losses as _losses
 from snnlab import models as _models
 from snnlab.config import RunConfig
 from snnlab.fileio import atomic_write_bytes, atomic_write_text
-from snnlab.models.layers import make_neuron, neuron_layers, reset_net
+from snnlab.models import build_model, neuron_params_for, switch_neurons
+from snnlab.models.layers import neuron_layers, reset_net
 
-__all__ = ["Trainer", "TrainingDiverged", "train", "evaluate", "build_model", "atomic_save", "atomic_write_text",
-           "load_checkpoint", "EpochBatchSampler"]
+__all__ = ["Trainer", "TrainingDiverged", "train", "evaluate", "build_datasets", "build_model", "neuron_params_for",
+           "switch_neurons", "atomic_save", "atomic_write_text", "load_checkpoint", "EpochBatchSampler"]
+# build_model, neuron_params_for, switch_neurons live in snnlab.models (re-exported here for old imports)
 
 
 class TrainingDiverged(RuntimeError):
@@ -162,47 +164,6 @@ def _dataset_info(ds) -> "tuple[int, int, int]":
     in_channels = int(x.shape[-3]) if x.ndim >= 3 else 1
     input_size = int(x.shape[-1])
     return num_classes, in_channels, input_size
-
-
-def build_model(config: RunConfig, num_classes: int, in_channels: int, input_size: Optional[int] = None) -> nn.Module:
-    """The config's model. ``input_size`` is passed to models that need it unless model_params sets it."""
-    import inspect
-
-    params = dict(config.model_params)
-    key = config.model.lower()
-    builder_cls = {"small_conv": _models.SmallConvNet, "snn5_noap": _models.SNN5NoAP, "mlp": _models.SpikingMLP,
-                   "vggsnn": _models.VGGSNN}.get(key)
-    if builder_cls is not None and input_size is not None and "input_size" not in params \
-            and "input_size" in inspect.signature(builder_cls.__init__).parameters:
-        params["input_size"] = input_size
-    return _models.build(config.model, neuron=config.neuron, neuron_params=neuron_params_for(config),
-                         num_classes=num_classes, in_channels=in_channels, **params)
-
-
-def neuron_params_for(config: RunConfig, neuron: Optional[str] = None, params=None) -> dict:
-    """The neuron keyword arguments of a run: ``neuron_params`` plus ``T`` for GLIF (one conductance per step)
-    unless given."""
-    neuron = neuron or config.neuron
-    out = dict(config.neuron_params if params is None else params)
-    if neuron == "glif":
-        out.setdefault("T", config.steps)
-    return out
-
-
-def switch_neurons(model: nn.Module, neuron: str, neuron_params: Optional[dict] = None) -> None:
-    """Replace every neuron layer of ``model`` in place by a fresh ``neuron`` (both must be parameter-free)."""
-    for name, old in neuron_layers(model):
-        new = make_neuron(neuron, neuron_params)
-        if any(True for _ in old.parameters()) or any(True for _ in new.parameters()):
-            raise ValueError(f"switch_neuron: layer {name!r} ({getattr(old, 'kind', type(old).__name__)} -> {neuron}) "
-                             "has learnable neuron parameters; only parameter-free neurons (lif, clif, ilif, ...) "
-                             "can be switched with the optimiser state kept exact")
-        new.to(next((p.device for p in model.parameters()), torch.device("cpu")))
-        parent = model.get_submodule(name.rsplit(".", 1)[0]) if "." in name else model
-        setattr(parent, name.rsplit(".", 1)[-1], new)
-    if hasattr(model, "neuron_name"):
-        model.neuron_name = neuron
-        model.neuron_params = dict(neuron_params or {})
 
 
 # ---------------------------------------------------------------------------------------------------- progress
@@ -342,8 +303,9 @@ class Trainer:
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.t_max or cfg.epochs)
         else:
             self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: 1.0)
-        self.use_amp = bool(cfg.amp and self.device.type == "cuda")
-        self.scaler = _grad_scaler(self.use_amp)
+        self.amp_dtype = _amp_dtype(cfg, self.device)
+        self.use_amp = self.amp_dtype is not None
+        self.scaler = _grad_scaler(self.use_amp and self.device.type == "cuda")
         self.loss_fn = _losses.build(cfg.loss, lam=cfg.loss_lambda, means=cfg.loss_means, mse_target=cfg.mse_target,
                                      label_smoothing=cfg.label_smoothing)
         self.eval_loss_fn = self.loss_fn
@@ -353,7 +315,7 @@ class Trainer:
 
     def autocast(self):
         if self.use_amp:
-            return torch.autocast(device_type="cuda", dtype=torch.float16)
+            return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
         return contextlib.nullcontext()
 
     def _loader(self, ds, train: bool, epoch: int, start: int = 0):
@@ -572,29 +534,34 @@ class Trainer:
         return summary
 
     def _energy(self) -> Optional[dict]:
-        """SOP-convention energy per test sample on one test batch (``snnlab.energy``), or None if unavailable."""
-        try:
-            from snnlab import energy
-        except ImportError:
-            return None
+        """SOP-convention energy per test sample on one test batch (``snnlab.energy``); None for an empty test set.
+        Any other failure is a bug and raises."""
+        from snnlab import energy
         from snnlab.data.encoding import to_time_major
 
-        try:
-            x, _ = next(iter(self._loader(self.test_set, False, 0)))
-            x = to_time_major(x[:64].to(self.device), self.T)
-            self.model.eval()
-            if self.config.neuron == "relu":
-                rep = energy.measure_ann(self.model, x)
-            else:
-                rep = energy.measure_sops(self.model, x)
-            reset_net(self.model)
-            out = {k: float(v) for k, v in rep.totals.items()}
-            out["preset"] = "45nm-fp32"
-            out["samples"] = int(x.shape[1])
-            out["layers"] = rep.table[["layer", "input_rate", "sops", "macs"]].to_dict("records")
-            return out
-        except Exception as exc:  # noqa: BLE001 - energy is informative, never fatal
-            return {"error": f"{type(exc).__name__}: {exc}"}
+        batch = next(iter(self._loader(self.test_set, False, 0)), None)
+        if batch is None:
+            return None
+        x = to_time_major(batch[0][:64].to(self.device), self.T)
+        self.model.eval()
+        rep = energy.measure_ann(self.model, x) if self.config.neuron == "relu" else energy.measure_sops(self.model, x)
+        reset_net(self.model)
+        out = {k: float(v) for k, v in rep.totals.items()}
+        out["preset"] = "45nm-fp32"
+        out["samples"] = int(x.shape[1])
+        out["layers"] = rep.table[["layer", "input_rate", "sops", "macs"]].to_dict("records")
+        return out
+
+
+def _amp_dtype(cfg: RunConfig, device: torch.device) -> Optional[torch.dtype]:
+    """Autocast dtype of ``amp=True``: float16 (with a GradScaler) on CUDA; on the CPU none, except in the paper
+    dry run (profile ``paper-dryrun``), which runs bfloat16 autocast so that the mixed-precision code path is
+    exercised without a GPU."""
+    if not cfg.amp:
+        return None
+    if device.type == "cuda":
+        return torch.float16
+    return torch.bfloat16 if cfg.profile == "paper-dryrun" else None
 
 
 def _grad_scaler(enabled: bool):

@@ -47,7 +47,8 @@ from typing import Callable, Dict, List, Optional
 
 from snnlab.config import RunConfig
 
-__all__ = ["get", "names", "register", "NEURONS", "paper_neuron_params"]
+__all__ = ["get", "names", "register", "NEURONS", "paper_neuron_params", "clif_task_name", "clif_trunc_name",
+           "clif_fig2b_name", "clif_fig3b_name", "clif_switch_name", "ilif_gamma_name", "CLIF_TASKS"]
 
 NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
 #: SpikingJelly's LIFNode / ParametricLIFNode / KLIFNode defaults (klif.md §1.4), shared by the KLIF comparisons.
@@ -104,6 +105,60 @@ def _neuron_tag(neuron: str) -> str:
     return "ann" if neuron == "relu" else neuron
 
 
+# ------------------------------------------------------------------------------------------------- names
+# The registry names of the paper grids, built here once: the registration below and the families
+# (``snnlab.experiments.families``, used by the notebooks and ``snnlab.papers``) both call these.
+
+#: CLIF's main tasks: task -> (registered T values, the ANN's name has no T)
+CLIF_TASKS = {"cifar10-resnet18": ((4, 6, 8), True), "cifar100-resnet18": ((4, 6, 8), True),
+              "cifar10star-resnet18": ((4, 6, 8), True), "cifar100star-resnet18": ((4, 6, 8), True),
+              "tinyimagenet-vgg13": ((4, 6), True), "dvscifar10-vgg11": ((10,), False),
+              "dvsgesture-vgg11": ((20,), False)}
+#: the truncation grids: family prefix -> full-BPTT T (the registered k = T is k_trunc None)
+CLIF_TRUNC = {"clif-fig2a-snn5": 6, "clif-table3a-resnet18": 6, "clif-table3b-vgg11-gesture": 20}
+CLIF_TAUS = (1.1, 1.3, 1.5, 1.8, 2.0)
+CLIF_FIG2B_SEED0 = 2022
+
+
+def clif_task_name(task: str, neuron: str, T: int) -> str:
+    """``clif-<task>-<neuron>-T<T>``; the ReLU ANN is ``clif-<task>-ann`` (static tasks) or ``-ann-T<T>`` (DVS)."""
+    if task not in CLIF_TASKS:
+        raise ValueError(f"unknown CLIF task {task!r}; expected one of {sorted(CLIF_TASKS)}")
+    if neuron == "relu":
+        return f"clif-{task}-ann" if CLIF_TASKS[task][1] else f"clif-{task}-ann-T{T}"
+    return f"clif-{task}-{neuron}-T{T}"
+
+
+def clif_trunc_name(prefix: str, tau: float, k_trunc: Optional[int]) -> str:
+    """``<prefix>-lif-tau<τ>-k<k>`` of the τ × truncation grids (k = T, or k_trunc None, is full BPTT)."""
+    full = CLIF_TRUNC[prefix]
+    k = full if k_trunc is None or k_trunc >= full else int(k_trunc)
+    return f"{prefix}-lif-tau{float(tau)}-k{k}"
+
+
+def clif_fig2b_name(neuron: str, T: int, seed: int) -> str:
+    """``clif-fig2b-snn5-<neuron>-T<T>-s<seed − 2022>`` (registered seeds 2022…2025)."""
+    return f"clif-fig2b-snn5-{neuron}-T{T}-s{seed - CLIF_FIG2B_SEED0}"
+
+
+def clif_fig3b_name(neuron: str, T: int) -> str:
+    """Fig. 3b's cell: T = 4, 6, 8 are the Table 1 runs (identical settings, trained once), the others
+    ``clif-fig3b-resnet18-<neuron>-T<T>``."""
+    if T in CLIF_TASKS["cifar10-resnet18"][0]:
+        return clif_task_name("cifar10-resnet18", neuron, T)
+    return f"clif-fig3b-resnet18-{_neuron_tag(neuron)}-T{T}"
+
+
+def clif_switch_name(switch_epoch: int) -> str:
+    """CLIF Fig. 3a: LIF → CLIF at ``switch_epoch`` on ResNet-18, CIFAR-10, T = 6."""
+    return f"clif-fig3a-resnet18-lif2clif-e{switch_epoch}"
+
+
+def ilif_gamma_name(prefix: str, neuron: str, gamma: float, seed: int) -> str:
+    """``<prefix>-<neuron>-g<γ>-s<seed>`` of the ILIF γ sweeps."""
+    return f"{prefix}-{neuron}-g{gamma:g}-s{seed}"
+
+
 # ------------------------------------------------------------------------------------------------- paper
 _CIFAR = dict(profile="paper", model="spiking_resnet18", batch_size=128, epochs=200, lr=0.1, momentum=0.9,
               schedule="cosine", loss="tet", loss_lambda=0.05, loss_means=1.0, amp=True, num_workers=4)
@@ -113,7 +168,7 @@ _DVS = dict(profile="paper", model="spiking_vgg11_bn", epochs=300, lr=0.1, momen
 
 def _paper(name, paper, neuron, **kw) -> None:
     T = kw.pop("T")
-    base = dict(name=name, neuron=neuron, neuron_params=paper_neuron_params(paper, neuron),
+    base = dict(name=name, neuron=neuron, neuron_params=kw.pop("neuron_params", paper_neuron_params(paper, neuron)),
                 T=1 if neuron == "relu" else T)
     base.update(kw)
     register(name, lambda base=base: RunConfig(**base))
@@ -126,54 +181,45 @@ def _register_paper() -> None:
             for T in (4, 6, 8):
                 if neuron == "relu" and T != 4:
                     continue
-                tag = "" if neuron == "relu" else f"-T{T}"
-                _paper(f"clif-{ds}-resnet18-{_neuron_tag(neuron)}{tag}", "clif", neuron, T=T, dataset=ds,
+                _paper(clif_task_name(f"{ds}-resnet18", neuron, T), "clif", neuron, T=T, dataset=ds,
                        weight_decay=wd, seed=2022, **_CIFAR)
-                _paper(f"clif-{ds}star-resnet18-{_neuron_tag(neuron)}{tag}", "clif", neuron, T=T, dataset=ds,
+                _paper(clif_task_name(f"{ds}star-resnet18", neuron, T), "clif", neuron, T=T, dataset=ds,
                        weight_decay=wd, seed=2022, data_opts={"augment": "clif_star"}, **_CIFAR)
     for neuron in all_neurons:
         for T in (4, 6):
             if neuron == "relu" and T != 4:
                 continue
-            tag = "" if neuron == "relu" else f"-T{T}"
-            _paper(f"clif-tinyimagenet-vgg13-{_neuron_tag(neuron)}{tag}", "clif", neuron, T=T, dataset="tiny_imagenet",
+            _paper(clif_task_name("tinyimagenet-vgg13", neuron, T), "clif", neuron, T=T, dataset="tiny_imagenet",
                    **{**_DVS, "model": "spiking_vgg13_bn", "batch_size": 256}, seed=2022)
-        _paper(f"clif-dvscifar10-vgg11-{_neuron_tag(neuron)}-T10", "clif", neuron, T=10, dataset="cifar10_dvs",
+        _paper(clif_task_name("dvscifar10-vgg11", neuron, 10), "clif", neuron, T=10, dataset="cifar10_dvs",
                **{**_DVS, "lr": 0.05, "batch_size": 128}, model_params={"dropout": 0.3}, mse_target="onehot",
                seed=2022)
-        _paper(f"clif-dvsgesture-vgg11-{_neuron_tag(neuron)}-T20", "clif", neuron, T=20, dataset="dvs_gesture",
+        _paper(clif_task_name("dvsgesture-vgg11", neuron, 20), "clif", neuron, T=20, dataset="dvs_gesture",
                **{**_DVS, "batch_size": 16}, model_params={"dropout": 0.4}, seed=2022)
-    taus = (1.1, 1.3, 1.5, 1.8, 2.0)
-    for tau in taus:
+    for tau in CLIF_TAUS:
+        params = {**paper_neuron_params("clif", "lif"), "tau": tau}
         for k in range(1, 7):
-            params = {**paper_neuron_params("clif", "lif"), "tau": tau}
-            register(f"clif-table3a-resnet18-lif-tau{tau}-k{k}",
-                     lambda params=params, k=k: RunConfig(
-                         name=f"clif-table3a-resnet18-lif-tau{params['tau']}-k{k}", neuron="lif",
-                         neuron_params=params, dataset="cifar10", T=6, weight_decay=5e-5, seed=2022,
-                         k_trunc=None if k == 6 else k, **_CIFAR))
-            register(f"clif-fig2a-snn5-lif-tau{tau}-k{k}",
-                     lambda params=params, k=k: RunConfig(
-                         name=f"clif-fig2a-snn5-lif-tau{params['tau']}-k{k}", neuron="lif", neuron_params=params,
-                         dataset="cifar10", T=6, weight_decay=5e-4, seed=2022, k_trunc=None if k == 6 else k,
-                         **{**_CIFAR, "model": "snn5_noap", "epochs": 300}))
+            k_trunc = None if k == 6 else k
+            _paper(clif_trunc_name("clif-table3a-resnet18", tau, k_trunc), "clif", "lif", T=6, dataset="cifar10",
+                   weight_decay=5e-5, seed=2022, k_trunc=k_trunc, neuron_params=params, **_CIFAR)
+            _paper(clif_trunc_name("clif-fig2a-snn5", tau, k_trunc), "clif", "lif", T=6, dataset="cifar10",
+                   weight_decay=5e-4, seed=2022, k_trunc=k_trunc, neuron_params=params,
+                   **{**_CIFAR, "model": "snn5_noap", "epochs": 300})
         for k in (1, 4, 8, 12, 16, 20):
-            params = {**paper_neuron_params("clif", "lif"), "tau": tau}
-            register(f"clif-table3b-vgg11-gesture-lif-tau{tau}-k{k}",
-                     lambda params=params, k=k: RunConfig(
-                         name=f"clif-table3b-vgg11-gesture-lif-tau{params['tau']}-k{k}", neuron="lif",
-                         neuron_params=params, dataset="dvs_gesture", T=20, seed=2022, k_trunc=None if k == 20 else k,
-                         model_params={"dropout": 0.4}, **{**_DVS, "batch_size": 16}))
+            k_trunc = None if k == 20 else k
+            _paper(clif_trunc_name("clif-table3b-vgg11-gesture", tau, k_trunc), "clif", "lif", T=20,
+                   dataset="dvs_gesture", seed=2022, k_trunc=k_trunc, neuron_params=params,
+                   model_params={"dropout": 0.4}, **{**_DVS, "batch_size": 16})
     for neuron in ("lif", "clif"):
         for T in (2, 4, 8, 16, 32, 64):
-            for seed in range(4):
-                _paper(f"clif-fig2b-snn5-{neuron}-T{T}-s{seed}", "clif", neuron, T=T, dataset="cifar10",
-                       weight_decay=5e-4, seed=2022 + seed, **{**_CIFAR, "model": "snn5_noap", "epochs": 300})
-        for T in (1, 2, 4, 6, 8):
+            for seed in range(CLIF_FIG2B_SEED0, CLIF_FIG2B_SEED0 + 4):
+                _paper(clif_fig2b_name(neuron, T, seed), "clif", neuron, T=T, dataset="cifar10",
+                       weight_decay=5e-4, seed=seed, **{**_CIFAR, "model": "snn5_noap", "epochs": 300})
+        for T in (1, 2, 4, 6, 8):   # T = 4, 6, 8 also under their own names (the family uses the Table 1 runs)
             _paper(f"clif-fig3b-resnet18-{neuron}-T{T}", "clif", neuron, T=T, dataset="cifar10", weight_decay=5e-5,
                    seed=2022, **_CIFAR)
     for e in (50, 100, 150):
-        _paper(f"clif-fig3a-resnet18-lif2clif-e{e}", "clif", "lif", T=6, dataset="cifar10", weight_decay=5e-5,
+        _paper(clif_switch_name(e), "clif", "lif", T=6, dataset="cifar10", weight_decay=5e-5,
                seed=2022, switch_neuron={"epoch": e, "neuron": "clif",
                                          "neuron_params": paper_neuron_params("clif", "clif")}, **_CIFAR)
     # ILIF code (ilif.md §3.1)
@@ -294,7 +340,7 @@ def _register_ilif_notebooks() -> None:
         for neuron in ("lif", "ilif"):
             for gamma in ILIF_PAPER_GAMMAS:
                 for seed in (1234, 1235, 1236):
-                    name = f"ilif-gamma-cifar10-{tag}-{neuron}-g{gamma:g}-s{seed}"
+                    name = ilif_gamma_name(f"ilif-gamma-cifar10-{tag}", neuron, gamma, seed)
                     register(name, lambda name=name, model=model, neuron=neuron, gamma=gamma, seed=seed: RunConfig(
                         name=name, neuron=neuron, neuron_params=_ilif_gamma_params(gamma), T=6, dataset="cifar10",
                         weight_decay=5e-5, seed=seed, **{**_CIFAR, "model": model}))
@@ -302,7 +348,7 @@ def _register_ilif_notebooks() -> None:
     for neuron in ("lif", "ilif"):
         for gamma in QUICK_ILIF_GAMMAS:
             for seed in (0, 1):
-                name = f"quick-ilif-gamma-{neuron}-g{gamma:g}-s{seed}"
+                name = ilif_gamma_name("quick-ilif-gamma", neuron, gamma, seed)
                 register(name, lambda name=name, neuron=neuron, gamma=gamma, seed=seed: RunConfig(
                     name=name, neuron=neuron, neuron_params=_ilif_gamma_params(gamma), **{**QUICK_ILIF, "seed": seed}))
     for neuron in ("lif", "plif", "clif", "klif", "ilif"):
@@ -356,9 +402,80 @@ def _register_smoke() -> None:
         **SMOKE, "model": "snn5_noap", "model_params": {}, "data_opts": {"shape": [3, 32, 32]}}))
 
 
+# ------------------------------------------------------------------------------------------------- families
+def _clif_task_base(task: str, T: int):
+    def base(neuron: str, switch_epoch: Optional[int] = None) -> str:
+        if switch_epoch is None:
+            return clif_task_name(task, neuron, T)
+        if (task, T) != ("cifar10-resnet18", 6) or neuron != "lif":
+            raise ValueError(f"LIF → CLIF switch runs are registered for clif-cifar10-resnet18-T6 (neuron lif) only, "
+                             f"not clif-{task}-T{T} with neuron {neuron!r}")
+        return clif_switch_name(switch_epoch)
+    return base
+
+
+def _ilif_gamma_axis(config: RunConfig, gamma) -> dict:
+    return {"neuron_params": _ilif_gamma_params(gamma)}
+
+
+def _register_families() -> None:
+    from snnlab.experiments.families import Family, derived, register_family
+
+    all_neurons = NEURONS + ("relu",)
+    for task, (Ts, _) in CLIF_TASKS.items():
+        for T in Ts:
+            register_family(Family(
+                f"clif-{task}-T{T}", _clif_task_base(task, T), keys=("neuron", "switch_epoch"), grid={"neuron": all_neurons},
+                fixed=True,
+                defaults={"neuron": "lif", "switch_epoch": None},
+                description=f"CLIF paper, {task} at T = {T}: one registered run per neuron (ReLU ANN at T = 1); "
+                            + ("cells with switch_epoch are the Fig. 3a LIF → CLIF runs" if (task, T) ==
+                               ("cifar10-resnet18", 6) else "no switch runs")))
+    for prefix, full in CLIF_TRUNC.items():
+        ks = (1, 2, 3, 4, 5) if full == 6 else (1, 4, 8, 12, 16)
+        register_family(Family(
+            prefix, lambda tau, k_trunc, prefix=prefix: clif_trunc_name(prefix, tau, k_trunc), keys=("tau", "k_trunc"),
+            grid={"tau": CLIF_TAUS, "k_trunc": ks + (None,)}, fixed=True, defaults={"neuron": "lif", "k_trunc": None},
+            description=f"CLIF τ × truncation grid (LIF, T = {full}; k_trunc None = full BPTT)"))
+    register_family(Family(
+        "clif-fig2b-snn5", clif_fig2b_name, keys=("neuron", "T", "seed"),
+        grid={"neuron": ("lif", "clif"), "T": (2, 4, 8, 16, 32, 64), "seed": tuple(range(2022, 2026))}, fixed=True,
+        description="CLIF Fig. 2b: snn5_noAP on CIFAR-10, LIF and CLIF against T, 4 seeds"))
+    register_family(Family(
+        "clif-fig3b-resnet18", clif_fig3b_name, keys=("neuron", "T"),
+        grid={"neuron": ("lif", "clif"), "T": (1, 2, 4, 6, 8)}, fixed=True,
+        description="CLIF Fig. 3b: ResNet-18 on CIFAR-10 against T (T = 4, 6, 8 are the Table 1 runs)"))
+    register_family(Family(
+        "clif-fig3a-resnet18", clif_switch_name, keys=("switch_epoch",), grid={"switch_epoch": (50, 100, 150)},
+        fixed=True, defaults={"neuron": "lif"},
+        description="CLIF Fig. 3a: LIF → CLIF at the switch epoch (ResNet-18, CIFAR-10, T = 6)"))
+    for name in ("smoke", "quick-clif-fmnist", "quick-clif-simevents"):
+        register_family(derived(name, grid={"neuron": all_neurons},
+                                description=f"derived: the registered {name}-<neuron> with the cell's changes"))
+    for prefix, anchor, gammas, seeds in (
+            ("ilif-gamma-cifar10-resnet18", "ilif-gamma-cifar10-resnet18-lif-g1-s1234", ILIF_PAPER_GAMMAS,
+             (1234, 1235, 1236)),
+            ("ilif-gamma-cifar10-snn5", "ilif-gamma-cifar10-snn5-lif-g1-s1234", ILIF_PAPER_GAMMAS,
+             (1234, 1235, 1236)),
+            ("quick-ilif-gamma", "quick-ilif-gamma-lif-g1-s0", QUICK_ILIF_GAMMAS, (0, 1))):
+        register_family(Family(
+            prefix, lambda anchor=anchor: anchor, keys=(), axes={"gamma": _ilif_gamma_axis},
+            rename=lambda neuron, gamma, seed, prefix=prefix, **_: ilif_gamma_name(prefix, neuron, gamma, seed),
+            grid={"neuron": ("lif", "ilif"), "gamma": gammas, "seed": seeds}, defaults={"neuron": "lif"},
+            description="ILIF γ sweep: the rectangle surrogate of width γ (τ = 1.1, V_th = 1); registered cells "
+                        "are the registry's configs, others derive from the anchor with the same names"))
+    register_family(Family(
+        "smoke-ilif-gamma", lambda: "smoke-lif", keys=(), axes={"gamma": _ilif_gamma_axis},
+        changes={"model": "mlp", "model_params": {"hidden": [32, 16]}},
+        rename=lambda neuron, gamma, seed, **_: ilif_gamma_name("smoke-ilif-gamma", neuron, gamma, seed),
+        grid={"neuron": ("lif", "ilif"), "gamma": (0.5, 2.0), "seed": (0, 1)}, defaults={"neuron": "lif"},
+        description="ILIF γ sweep at smoke size: the smoke config with a 32-16 MLP"))
+
+
 _register_paper()
 _register_quick()
 _register_quick_klif()
 _register_quick_clif()
 _register_ilif_notebooks()
 _register_smoke()
+_register_families()

@@ -1,6 +1,7 @@
 """The results store: ``run(config)`` trains a configuration or reuses its finished run.
 
-A run lives in ``runs_dir()/<name>-<hash[:10]>/`` (``RunConfig.run_name``) and holds ``config.json``,
+A run lives in ``runs_dir()/<name>-<hash[:10]>/`` (``RunConfig.run_name``; dry-run configs of the profile
+``paper-dryrun`` in ``runs_dir()/paper-dryrun/<name>-<hash[:10]>/``) and holds ``config.json``,
 ``metrics.jsonl`` (one line per epoch), ``summary.json`` (written last: its presence marks the run finished),
 ``checkpoint.pt`` (latest, for resume), ``model_best.pt`` and ``model_final.pt``.
 """
@@ -19,10 +20,18 @@ from snnlab.fileio import file_lock
 __all__ = ["Run", "run", "run_dir_for", "load_run"]
 
 
+#: runs of this profile live in their own subfolder of the runs folder (never beside the real paper runs)
+SEPARATE_PROFILES = ("paper-dryrun",)
+
+
 def run_dir_for(config: RunConfig, out: Optional[Union[str, Path]] = None) -> Path:
+    """``<out or runs_dir()>/<name>-<hash[:10]>``; a dry-run config (profile ``paper-dryrun``) goes to
+    ``<out or runs_dir()>/paper-dryrun/<name>-<hash[:10]>``."""
     from snnlab.paths import runs_dir
 
     base = Path(out) if out is not None else runs_dir()
+    if config.profile in SEPARATE_PROFILES:
+        base = base / config.profile
     return base / config.run_name
 
 
@@ -57,8 +66,8 @@ class Run:
 
     def load_model(self, which: str = "final", device: str = "cpu"):
         """The trained network (``which`` = "final" or "best"), in eval mode."""
-        from snnlab.train import (_dataset_info, build_datasets, build_model, load_checkpoint, neuron_params_for,
-                                  switch_neurons)
+        from snnlab.models import build_model, neuron_params_for, switch_neurons
+        from snnlab.train import _dataset_info, build_datasets, load_checkpoint
 
         if which not in ("final", "best"):
             raise ValueError(f"which must be 'final' or 'best', got {which!r}")

@@ -15,6 +15,10 @@ small_conv        small conv net for MNIST / Fashion-MNIST             snnlab (q
 mlp               tiny fully connected SNN                             snnlab (tests, smoke)
 ================  ===================================================  ==================================
 
+``build_model(config, num_classes, in_channels, input_size)`` builds a run configuration's model (``RunConfig``
+fields ``model``, ``model_params``, ``neuron``, ``neuron_params``); ``neuron_params_for(config)`` and
+``switch_neurons(model, neuron, params)`` (CLIF Fig. 3a) go with it (``snnlab.models.factory``).
+
 ``neuron="relu"`` gives the ANN baseline of identical structure (the training loop forces T = 1). Options
 common to all: ``bn_mode`` ("per_step" = the papers' code, "folded"), ``dropout``.
 """
@@ -26,6 +30,7 @@ from torch import nn
 
 from snnlab.models.base import SpikingNet
 from snnlab.models.clif5 import SNN5NoAP, snn5_noap
+from snnlab.models.factory import build_model, neuron_params_for, switch_neurons
 from snnlab.models.layers import (ReLUNeuron, SeqBatchNorm, SeqDropout, TimeFold, is_neuron, neuron_layers,
                                   reset_net, reset_neurons)
 from snnlab.models.resnet import SpikingResNet, spiking_resnet18
@@ -34,7 +39,8 @@ from snnlab.models.vgg import SpikingVGG, VGGSNN, spiking_vgg11_bn, spiking_vgg1
 
 __all__ = ["build", "MODEL_NAMES", "SpikingNet", "SpikingResNet", "SpikingVGG", "VGGSNN", "SNN5NoAP",
            "SmallConvNet", "SpikingMLP", "ReLUNeuron", "SeqBatchNorm", "SeqDropout", "TimeFold", "is_neuron",
-           "neuron_layers", "reset_net", "reset_neurons", "count_parameters"]
+           "neuron_layers", "reset_net", "reset_neurons", "count_parameters", "build_model", "neuron_params_for",
+           "switch_neurons"]
 
 _BUILDERS = {
     "spiking_resnet18": spiking_resnet18,

@@ -14,7 +14,9 @@ layer  conv (in → out)  kernel  stride  pad  output on a 32×32 input
 
 Then ``Flatten → Dropout → Linear(256, classes)``. The repository hard-codes 3 input channels; here
 ``in_channels`` is a parameter (default 3). The head dropout is time-shared like every dropout of the CLIF code
-[inferred], default p = 0. Initialisation: PyTorch defaults (the class has no custom init [inferred]).
+[inferred], default p = 0. Initialisation as in the CLIF code's ``SNN5_noAP``: every conv weight Kaiming-normal
+(``mode="fan_out"``, ReLU gain, so std = sqrt(2 / (c_out·k·k))); conv biases, BN (weight 1, bias 0) and the
+linear head keep PyTorch's defaults.
 The flattened size depends on the input size (256 for 32×32); ``input_size`` sets it (default 32).
 """
 from __future__ import annotations
@@ -51,6 +53,7 @@ class SNN5NoAP(SpikingNet):
         self.features = nn.Sequential(*layers)
         self.dropout = SeqDropout(dropout)
         self.fc = TimeFold(nn.Linear(c * size * size, num_classes))
+        self.init_conv_weights()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)

@@ -18,7 +18,7 @@ In eval mode both modes use the running statistics and differ only by how those 
 """
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Optional
+from typing import Mapping, Optional
 
 import torch
 from torch import nn
@@ -202,9 +202,3 @@ def reset_net(model: nn.Module) -> None:
 def conv_bn(c_in: int, c_out: int, kernel: int, stride: int, padding: int, bias: bool, bn_mode: str) -> "list[nn.Module]":
     """``Conv2d → BN`` as two multi-step modules."""
     return [TimeFold(nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=bias)), SeqBatchNorm(c_out, bn_mode)]
-
-
-def iter_convs_linears(model: nn.Module) -> Iterator[nn.Module]:
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            yield m

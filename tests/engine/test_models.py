@@ -206,3 +206,20 @@ def test_static_input_shortcut_equals_full_computation(mode):
         torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-10, atol=1e-12)
     for (na, ba), (_, bb) in zip(a.named_buffers(), b.named_buffers()):
         torch.testing.assert_close(ba, bb, rtol=1e-12, atol=1e-12, msg=na)
+
+
+def test_snn5_noap_convs_are_kaiming_normal_fan_out():
+    """CLIF code's SNN5_noAP: Kaiming-normal (fan_out, ReLU gain) on every conv, std = sqrt(2 / (c_out·k·k)).
+    PyTorch's default (kaiming_uniform, a = sqrt(5)) has std = 1/sqrt(3·c_in·k·k), 0.41-0.94x of that here."""
+    torch.manual_seed(0)
+    m = M.build("snn5_noap", neuron="lif", num_classes=10, in_channels=3)
+    convs = [mod for mod in m.modules() if isinstance(mod, torch.nn.Conv2d)]
+    assert len(convs) == 5
+    for conv in convs:
+        c_out, c_in, kh, kw = conv.weight.shape
+        want = (2.0 / (c_out * kh * kw)) ** 0.5
+        n = conv.weight.numel()
+        got = float(conv.weight.detach().std())
+        # the sample std of n normal draws is within 5 standard errors (want / sqrt(2n)) of the true std
+        assert abs(got - want) < 5 * want / (2 * n) ** 0.5 + 1e-12, (tuple(conv.weight.shape), got, want)
+        assert abs(float(conv.weight.detach().mean())) < 5 * want / n ** 0.5
