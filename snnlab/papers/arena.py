@@ -63,8 +63,8 @@ __all__ = ["NEURONS", "NEW_NEURONS", "PAPER_TAU", "COMMON_TAU", "LIF_TAUS", "TAS
            "Protocol", "PROTOCOLS", "protocol", "recall_config", "seq_config", "static_config", "plan",
            "run_row", "recall_runs", "control_runs", "seq_runs", "bench_runs", "arena_runs", "temporal_shares",
            "accuracy_vs_delay", "largest_solved", "control_effects", "share_effects", "neuron_effects",
-           "claim_rows", "rank_table", "summary_numbers", "plot_accuracy_vs_delay", "plot_control",
-           "plot_shares", "plot_ranks", "CLAIM_SOURCE"]
+           "claim_rows", "rank_table", "summary_numbers", "measures", "protocol_table", "baseline_gate",
+           "plot_accuracy_vs_delay", "plot_control", "plot_shares", "plot_ranks", "plot_scores", "CLAIM_SOURCE"]
 
 NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
 #: the three papers' neurons: one claims row each ("keeps temporal gradients that LIF loses")
@@ -463,6 +463,65 @@ def temporal_shares(df, prot: Protocol, delays: Optional[Sequence[int]] = None):
 
 
 # ============================================================================================== analyses
+def protocol_table(prot: Protocol):
+    """The protocol in one table: what is run, per part (for the notebooks' first display)."""
+    import pandas as pd
+
+    recall = get("temporal-recall-lif").replace(**dict(prot.recall))
+    seq = get("temporal-seqfmnist-lif").replace(**dict(prot.seq))
+    rows = [
+        ("variants (neuron @ τ)", ", ".join(v.label for v in prot.variants)),
+        ("delays d", ", ".join(map(str, prot.delays)) + (" (staircase: stop after the first delay under "
+                                                         f"{prot.stop_below:g} of the way from chance to 1)"
+                                                         if prot.staircase else " (full grid)")),
+        ("seeds (paired)", ", ".join(map(str, prot.seeds))),
+        ("network", f"spiking MLP {tuple(recall.model_params['hidden'])}, no BN, spiking init, last-step readout "
+                    f"({recall.loss})"),
+        ("delayed recall", f"{recall.data_opts['n_train']} train / {recall.data_opts['n_test']} test samples, "
+                           f"{recall.data_opts.get('n_cues', 4)} cues, {recall.epochs} epochs, {recall.optimizer} "
+                           f"lr {recall.lr:g}, batch {recall.batch_size}"),
+        ("sequential Fashion-MNIST", f"{seq.train_subset or 60000} train / {seq.test_subset or 10000} test images, "
+                                     f"T = {seq.T}, {seq.epochs} epochs, lr {seq.lr:g}"),
+        ("solved", f"final test accuracy >= {prot.solved:g}"),
+        ("k_trunc = 1 control", f"d = {', '.join(map(str, prot.control_delays))}: "
+                                f"{', '.join(n.upper() for n in prot.control_neurons)} at τ = {COMMON_TAU:g}; "
+                                f"sequential F-MNIST: {', '.join(n.upper() for n in prot.seq_control_neurons)}"),
+        ("claims", f"new neuron − LIF at τ = {COMMON_TAU:g}, accuracy at d = {prot.claim_delay}; temporal share at "
+                   f"d = {', '.join(map(str, prot.share_delays))}"),
+        ("static / event tasks", "the shared benchmark (snnlab.papers.benchmark)" if prot.bench == "benchmark"
+         else "stand-ins on synthetic data (smoke)"),
+    ]
+    return pd.DataFrame(rows, columns=["part", prot.profile])
+
+
+def measures(df):
+    """Per variant (and task): mean firing rate, SOP energy per sample and wall time per training epoch over the
+    finished runs, with the number of runs."""
+    ok = df[df["status"] == "run"]
+    keys = [k for k in ("task", "variant", "label") if k in ok]
+    out = ok.groupby(keys, sort=False).agg(runs=("acc", "size"), rate=("rate", "mean"),
+                                            energy_uJ=("energy_uJ", "mean"), sec_per_epoch=("sec_per_epoch", "mean"))
+    return out.reset_index()
+
+
+def baseline_gate(runs, prot: Protocol) -> str:
+    """Stop (``stats.BaselineError``) when a static / event base run of the shared benchmark is under its floor
+    (``snnlab.papers.benchmark.check``, best test accuracy per seed). Smoke stand-ins and missing benchmark runs
+    are not gated; returns what was checked."""
+    if prot.bench != "benchmark":
+        return "not gated: smoke stand-ins on synthetic data"
+    ok = runs[runs["task"].isin(("static", "events")) & (runs["status"] == "run")]
+    if not len(ok):
+        return "not gated: no shared-benchmark runs"
+    from snnlab.papers import benchmark
+
+    for task, ds in (("static", "fmnist"), ("events", "simevents")):
+        g = ok[ok["task"] == task]
+        benchmark.check({n: {int(s): float(a) for s, a in zip(gg["seed"], gg["best_acc"])}
+                         for n, gg in g.groupby("neuron")}, ds)
+    return f"gated: {len(ok)} shared-benchmark runs at or above their floors"
+
+
 def _interval(values: Sequence[float]) -> Tuple[float, float, float]:
     vals = [float(v) for v in values]
     if len(vals) < 2:
@@ -825,6 +884,26 @@ def plot_ranks(ranks):
         ax.text(j, i, s, ha="center", va="center", fontsize=6.5, color="black" if lum > 0.5 else "white")
     ax.set_title("The arena: rank per task (bootstrap 95 % range) and score [95 % interval]; accuracy in %, "
                  "delayed recall: largest delay solved", fontsize=9)
+    return fig
+
+
+def plot_scores(ranks):
+    """Every task's score per neuron as points with 95 % intervals (one panel per task, one colour per neuron)."""
+    from snnlab import plotting
+
+    tasks = [t for t in TASKS if t in set(ranks["task"])]
+    fig, axes = plotting.figure(1, len(tasks), width=3.4 * len(tasks), height=3.2, squeeze=False)
+    for ax, t in zip(axes[0], tasks):
+        g = ranks[ranks["task"] == t]
+        data = {("ANN" if r.neuron == "relu" else r.neuron.upper()): (r.score, r.ci_low, r.ci_high)
+                for r in g.itertuples() if math.isfinite(r.ci_low)}
+        colors = {("ANN" if r.neuron == "relu" else r.neuron.upper()): plotting.neuron_color(r.neuron)
+                  for r in g.itertuples()}
+        if data:
+            plotting.interval_points(ax, data, colors=colors, show_seeds=False,
+                                     ylabel="largest delay solved (log2 d + 1)" if t == "recall" else "test accuracy (%)")
+        ax.set_title(TASK_TITLES[t])
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     return fig
 
 
