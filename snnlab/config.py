@@ -44,7 +44,7 @@ PROFILE_HELP = {
 _PROFILE_PARENT = {"paper-dryrun": "paper", "paper": "quick", "quick": "smoke", "smoke": None}
 LOSS_NAMES = ("tet", "ce", "mse_rate", "ce_last")
 OPTIMIZERS = ("sgd", "adamw")
-SCHEDULES = ("cosine", "constant")
+SCHEDULES = ("cosine", "cosine_steps", "constant")
 
 
 def profile_chain(profile: str) -> tuple:
@@ -87,7 +87,8 @@ class RunConfig:
     lr: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 5e-4
-    schedule: str = "cosine"                  # CosineAnnealingLR stepped per epoch | constant
+    schedule: str = "cosine"                  # CosineAnnealingLR stepped per epoch | cosine_steps (stepped per
+                                              # optimiser step, period t_max epochs of steps) | constant
     t_max: Optional[int] = None               # cosine period in epochs; None = epochs
     # loss
     loss: str = "tet"                         # tet | ce | mse_rate | ce_last (snnlab.losses)

@@ -1,5 +1,5 @@
 """One training / evaluation loop for every run (``RunConfig``): BPTT or exact truncated BPTT, the papers' loss,
-SGD/AdamW with a cosine schedule stepped per epoch, AMP on CUDA, atomic checkpoints with bit-identical resume,
+SGD/AdamW with a cosine schedule stepped per epoch (or per step: ``cosine_steps``), AMP on CUDA, atomic checkpoints with bit-identical resume,
 DDP through ``torchrun``, per-epoch metrics with per-layer firing rates of the test set.
 
 Protocol (clif.md §3.1, ilif.md §3.2): direct encoding for static images (the same image at every step), event
@@ -301,6 +301,10 @@ class Trainer:
             self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         if cfg.schedule == "cosine":
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.t_max or cfg.epochs)
+        elif cfg.schedule == "cosine_steps":  # decays within an epoch too (short runs: one or two epochs)
+            per_epoch = len(self._loader(self.train_set, True, 0).batch_sampler)
+            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+                self.optimizer, T_max=max(1, (cfg.t_max or cfg.epochs) * per_epoch))
         else:
             self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda e: 1.0)
         self.amp_dtype = _amp_dtype(cfg, self.device)
@@ -462,6 +466,8 @@ class Trainer:
                 x = to_time_major(x.to(self.device, non_blocking=True), self.T)
                 y = y.to(self.device, non_blocking=True)
                 value, out = self.train_step(x, y)
+                if cfg.schedule == "cosine_steps":
+                    self.scheduler.step()
                 b = y.shape[0]
                 yt = y.argmax(-1) if y.ndim == 2 else y
                 self.acc["loss"] += value * b
@@ -477,7 +483,8 @@ class Trainer:
                 self._emit("step_end")
             self.acc["seconds"] += time.perf_counter() - t0
             lr_used = self.optimizer.param_groups[0]["lr"]
-            self.scheduler.step()
+            if cfg.schedule != "cosine_steps":
+                self.scheduler.step()
             tr = distributed.all_reduce_sum([self.acc["loss"], self.acc["correct"], self.acc["n"]], self.dist,
                                             self.device)
             rec = {"epoch": self.epoch, "epochs": cfg.epochs, "train_loss": tr[0] / max(tr[2], 1),

@@ -33,6 +33,8 @@ Paper families (``profile="paper"``; sources in brackets):
   (the γ sweep of ilif.md §2.3 item 4: ILIF recipe with the Rectangle surrogate of width γ, seeds 1234–1236
   [chosen: the paper's seeds are not known]); ``quick-ilif-gamma-<lif|ilif>-g<γ>-s<seed>`` and
   ``quick-ilif-<fmnist|simevents>-<neuron>``: the quick set (``QUICK_ILIF``).
+* ``bench-<fmnist|simevents>-<neuron>``: the shared quick benchmark (``BENCH_FMNIST``, ``BENCH_EVENTS``; seeds, slices
+  and floors in ``snnlab.papers.benchmark``).
 * ``quick-klif-<fmnist|simevents>-<lif|plif|klif>`` and ``quick-klif-fmnist-klif-scalereset``: the KLIF notebooks'
   quick set (``QUICK_KLIF``).
 
@@ -375,6 +377,40 @@ def _register_quick() -> None:
                "T": 1 if neuron == "relu" else 6}))
 
 
+# ------------------------------------------------------------------------------------------------- benchmark
+#: The shared quick benchmark's recipe (snnlab.papers.benchmark holds its seeds, slices and sanity floors; the recipe
+#: sits here, below the papers layer, so that `python -m snnlab train bench-fmnist-<neuron>` resolves without it).
+#: Every neuron (and the ReLU ANN, T = 1) trains this network with this data, budget and optimiser; neuron settings
+#: are the CLIF code's (paper_neuron_params("clif", neuron)). Sizing measurements: snnlab/papers/benchmark.py.
+BENCH_FMNIST = dict(profile="quick", model="small_conv", model_params={"channels": [8, 16], "hidden": 128},
+                    dataset="fashion_mnist", T=4, batch_size=64, epochs=2, train_subset=20000, test_subset=None,
+                    optimizer="adamw", lr=3e-3, weight_decay=0.0, schedule="cosine", loss="tet", seed=0,
+                    eval_batch_size=250, num_threads=1)
+#: the event-camera variant: simulated DVS Fashion-MNIST (34×34×2 frames, T = 4), the 10k/2k prefix `make data-quick`
+#: generates (the whole generated test set is evaluated).
+BENCH_EVENTS = dict(BENCH_FMNIST, dataset="sim_fashion_events", train_subset=10000, test_subset=None,
+                    data_opts={"n_train": 10000, "n_test": 2000})
+BENCH_DATASETS = {"fmnist": BENCH_FMNIST, "simevents": BENCH_EVENTS}
+
+
+def bench_config(neuron: str, dataset: str = "fmnist") -> RunConfig:
+    """``bench-<dataset>-<neuron>`` at the benchmark's first seed (snnlab.papers.benchmark.config adds seeds)."""
+    if dataset not in BENCH_DATASETS:
+        raise ValueError(f"benchmark dataset must be one of {sorted(BENCH_DATASETS)}, got {dataset!r}")
+    if neuron not in NEURONS + ("relu",):
+        raise ValueError(f"benchmark neuron must be one of {NEURONS + ('relu',)}, got {neuron!r}")
+    base = BENCH_DATASETS[dataset]
+    return RunConfig(name=f"bench-{dataset}-{_neuron_tag(neuron)}", neuron=neuron,
+                     neuron_params=paper_neuron_params("clif", neuron),
+                     **{**base, "T": 1 if neuron == "relu" else base["T"]})
+
+
+def _register_bench() -> None:
+    for dataset in BENCH_DATASETS:
+        for neuron in NEURONS + ("relu",):
+            register(f"bench-{dataset}-{_neuron_tag(neuron)}", lambda n=neuron, d=dataset: bench_config(n, d))
+
+
 # ------------------------------------------------------------------------------------------------- smoke
 SMOKE = dict(profile="smoke", model="small_conv", model_params={"channels": [4, 8]}, dataset="synthetic",
              T=2, batch_size=16, epochs=1, train_subset=64, test_subset=32, max_steps_per_epoch=3, lr=0.05,
@@ -508,4 +544,5 @@ _register_quick_klif()
 _register_quick_clif()
 _register_ilif_notebooks()
 _register_smoke()
+_register_bench()
 _register_families()
