@@ -53,9 +53,12 @@ def render(topics: dict[str, list[dict]], out: Path) -> str:
              "<code>make figures PROFILE=paper</code> on a GPU.</p>"]
     if not topics:
         parts.append("<p>No figures yet.</p>")
+    if any(m.get("dry_run") for items in topics.values() for m in items):
+        parts.append("<p style='color:#b00;font-weight:bold'>DRY RUN (profile paper-dryrun): fake data, one or two "
+                     "optimiser steps per run. These figures test the code paths; they are not results.</p>")
     for topic, items in sorted(topics.items()):
         parts.append(f"<h2 id='{html.escape(topic)}'>{html.escape(topic)}</h2>")
-        results = figures_dir() / topic / "results.json"
+        results = (items[0]["_dir"] if items else figures_dir() / topic) / "results.json"
         if results.exists():
             parts.append(f"<p><a href='{_rel(results, base)}'>results.json</a></p>")
         for meta in items:
@@ -82,9 +85,19 @@ def render(topics: dict[str, list[dict]], out: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    out = build_dir() / "index.html"
+    """``python -m snnlab.nbindex [--profile P]``: ``build/index.html``; the paper dry run's index (figures of
+    ``figures_dir()/paper-dryrun``) is ``build/paper-dryrun/index.html``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m snnlab.nbindex")
+    ap.add_argument("--profile", default=None)
+    args = ap.parse_args(argv)
+    if args.profile == "paper-dryrun":
+        out, figures = build_dir() / "paper-dryrun" / "index.html", figures_dir() / "paper-dryrun"
+    else:
+        out, figures = build_dir() / "index.html", None
     out.parent.mkdir(parents=True, exist_ok=True)
-    topics = collect()
+    topics = collect(figures)
     out.write_text(render(topics, out))
     n = sum(len(v) for v in topics.values())
     print(f"[nbindex] {out}: {n} figures in {len(topics)} topics")

@@ -44,7 +44,7 @@ __all__ = [
     "PlanEntry", "grid", "plan", "plan_table", "train_command", "run_status", "status_table", "show_status",
     "train_or_reuse", "headless",
     "DRYRUN_PROFILE", "is_paper", "is_dryrun", "by_profile", "for_profile", "dryrun", "DRYRUN",
-    "write_fake_data", "ensure_fake_data", "dryrun_data_dir", "PAPER_DATASETS",
+    "write_fake_data", "ensure_fake_data", "dryrun_data_dir", "PAPER_DATASETS", "FAKE_DATA_STAMP",
 ]
 
 DRYRUN_PROFILE = "paper-dryrun"
@@ -263,11 +263,11 @@ def dryrun(config: RunConfig) -> RunConfig:
     """The paper config cut to one or two optimiser steps for the CPU dry run (profile ``paper-dryrun``).
 
     Kept: model and its parameters, neuron and its parameters, dataset and its options (transforms,
-    augmentation, Mixup/CutMix), T, loss, optimiser, schedule, truncation, AMP (run as bfloat16 autocast on the
-    CPU in this profile), seed. Cut: ``batch_size`` 2, ``max_steps_per_epoch`` 2 (1 for a neuron switch, which
-    runs 2 epochs switching at epoch 1), 1 epoch, ``train_subset`` = the samples those steps use, ``test_subset``
-    2, evaluation batch 2, no worker processes, one thread, a checkpoint after every step (so mid-epoch
-    checkpoints are written), quiet progress. The profile becomes ``paper-dryrun``, so the hash (and the run
+    augmentation, Mixup/CutMix), T, loss, optimiser, schedule, truncation, AMP (ignored on the CPU; the dry-run
+    tests run it as bfloat16 autocast, ``Trainer.cpu_amp_dtype``), seed. Cut: ``batch_size`` 2,
+    ``max_steps_per_epoch`` 2 (1 for a neuron switch, which runs 2 epochs switching at epoch 1), 1 epoch,
+    ``train_subset`` = the samples those steps use, ``test_subset`` 2, evaluation batch 2, no worker processes,
+    one thread, a checkpoint after every step (so mid-epoch checkpoints are written), quiet progress. The profile becomes ``paper-dryrun``, so the hash (and the run
     folder, under ``runs_dir()/paper-dryrun/``) differs from the paper run's. Idempotent."""
     if not isinstance(config, RunConfig):
         raise TypeError(f"dryrun() expects a RunConfig, got {type(config).__name__}")
@@ -349,6 +349,10 @@ def _test_suite_fakes(root, names_=None, seed: int = 0) -> dict:
     return counts
 
 
+#: the file that marks a folder of fake datasets written by :func:`ensure_fake_data`
+FAKE_DATA_STAMP = ".snnlab-fake-data.json"
+
+
 def dryrun_data_dir() -> Path:
     """Where the dry run's fake datasets live: ``build_dir()/paper-dryrun/data``."""
     from snnlab.paths import build_dir
@@ -358,13 +362,17 @@ def dryrun_data_dir() -> Path:
 
 def ensure_fake_data(root: Optional[Union[str, Path]] = None, seed: int = 0) -> Path:
     """Write the fake paper datasets into ``root`` (default :func:`dryrun_data_dir`) once (a stamp file records it;
-    a lock makes parallel callers wait) and return ``root``."""
+    a lock makes parallel callers wait) and return ``root``. Refuses a folder that holds anything else (real
+    datasets must never be overwritten by fakes)."""
     from snnlab.fileio import atomic_write_text, file_lock
 
     root = Path(root) if root is not None else dryrun_data_dir()
     root.mkdir(parents=True, exist_ok=True)
-    stamp = root / ".snnlab-fake-data.json"
-    with file_lock(root / ".snnlab-fake-data.lock"):
+    stamp, lock = root / FAKE_DATA_STAMP, root / ".snnlab-fake-data.lock"
+    if not stamp.is_file() and not lock.exists() and any(root.iterdir()):
+        raise ValueError(f"refusing to write fake datasets into {root}: it is not empty and holds no fake data "
+                         f"(real datasets?); use an empty folder, e.g. {dryrun_data_dir()}")
+    with file_lock(lock):
         if not stamp.is_file():
             counts = write_fake_data(root, None, seed)
             atomic_write_text(stamp, json.dumps({"seed": seed, "counts": counts}, indent=1, sort_keys=True))
