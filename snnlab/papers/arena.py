@@ -63,7 +63,7 @@ __all__ = ["NEURONS", "NEW_NEURONS", "PAPER_TAU", "COMMON_TAU", "LIF_TAUS", "TAS
            "Protocol", "PROTOCOLS", "protocol", "recall_config", "seq_config", "static_config", "plan",
            "run_row", "recall_runs", "control_runs", "seq_runs", "bench_runs", "arena_runs", "temporal_shares",
            "accuracy_vs_delay", "largest_solved", "control_effects", "share_effects", "neuron_effects",
-           "claim_rows", "rank_table", "summary_numbers", "measures", "protocol_table", "baseline_gate",
+           "claim_rows", "rank_table", "summary_numbers", "measures", "missing_runs", "protocol_table", "baseline_gate",
            "plot_accuracy_vs_delay", "plot_control", "plot_shares", "plot_ranks", "plot_scores", "CLAIM_SOURCE"]
 
 NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
@@ -152,6 +152,8 @@ class Protocol:
     share_delays: Tuple[int, ...] = (4, 8)
     share_samples: int = 256
     bench: str = "benchmark"         # "benchmark" (snnlab.papers.benchmark) | "smoke" (synthetic stand-ins)
+    #: static / event tasks the arena trains when missing; the others are read from the run store if there
+    bench_train: Tuple[str, ...] = ("static", "events")
 
     def __post_init__(self):
         if not self.delays or any(d < 1 or d & (d - 1) for d in self.delays) or list(self.delays) != sorted(
@@ -170,6 +172,8 @@ class Protocol:
             raise ValueError("stop_below must be in (0, 1) and solved in (0, 1]")
         if self.bench not in ("benchmark", "smoke"):
             raise ValueError(f"bench must be 'benchmark' or 'smoke', got {self.bench!r}")
+        if set(self.bench_train) - {"static", "events"}:
+            raise ValueError(f"bench_train holds 'static' and/or 'events', got {self.bench_train}")
         variants(self.variant_keys)  # validates the keys
 
     @property
@@ -188,8 +192,9 @@ PROTOCOLS: Dict[str, Protocol] = {
         variant_keys=_SMOKE_VARIANTS, arena_neurons=("lif", "clif", "ilif"), staircase=True, control_delays=(1,),
         control_neurons=("lif",), seq_control_neurons=("lif",), claim_delay=2, share_delays=(1,), share_samples=64,
         bench="smoke"),
-    # a 2-core CPU: the registered recipes (2,048 samples, 8 epochs), 6 delays, 5 seeds, staircase
-    "quick": Protocol(profile="quick", delays=(1, 2, 4, 8, 16, 32), seeds=(0, 1, 2, 3, 4)),
+    # a 2-core CPU: the registered recipes (2,048 samples, 8 epochs), 6 delays, 5 seeds, staircase; the arena trains
+    # the static benchmark runs (the papers' notebooks share them) and reads the event ones when they exist
+    "quick": Protocol(profile="quick", delays=(1, 2, 4, 8, 16, 32), seeds=(0, 1, 2, 3, 4), bench_train=("static",)),
     # a GPU: 4x the data, 3x the epochs, 256-unit layers, delays up to 128, 10 seeds, the full grid and every control
     "paper": Protocol(
         profile="paper", delays=(1, 2, 4, 8, 16, 32, 64, 128), seeds=tuple(range(10)),
@@ -394,8 +399,9 @@ def seq_runs(prot: Protocol, train: bool = True):
 
 def bench_runs(prot: Protocol, train: bool = True):
     """Static Fashion-MNIST and the simulated event data for the arena's neurons and the ANN (the shared
-    benchmark, or smoke stand-ins), tidy. Without the shared benchmark on this branch, every row is "not
-    available" (and the arena leaves those tasks out)."""
+    benchmark, or smoke stand-ins), tidy. A task outside ``bench_train`` is only read from the run store (its
+    missing runs are "not run" rows with the command that trains them). Without the shared benchmark on this
+    branch, every row is "not available" (and the arena leaves those tasks out)."""
     import pandas as pd
 
     rows = []
@@ -409,7 +415,8 @@ def bench_runs(prot: Protocol, train: bool = True):
                 except ImportError as exc:
                     rows.append({**lab, "status": "not available", "reason": f"shared benchmark missing ({exc})"})
                     continue
-                rows += _train([_entry(lab, cfg, cfg.name if cfg.name in names() else None)], train)
+                rows += _train([_entry(lab, cfg, cfg.name if cfg.name in names() else None)],
+                               train and task in prot.bench_train)
     return pd.DataFrame(rows)
 
 
@@ -488,10 +495,17 @@ def protocol_table(prot: Protocol):
                                 f"sequential F-MNIST: {', '.join(n.upper() for n in prot.seq_control_neurons)}"),
         ("claims", f"new neuron − LIF at τ = {COMMON_TAU:g}, accuracy at d = {prot.claim_delay}; temporal share at "
                    f"d = {', '.join(map(str, prot.share_delays))}"),
-        ("static / event tasks", "the shared benchmark (snnlab.papers.benchmark)" if prot.bench == "benchmark"
-         else "stand-ins on synthetic data (smoke)"),
+        ("static / event tasks", ("the shared benchmark (snnlab.papers.benchmark); trained here when missing: "
+                                  + (", ".join(prot.bench_train) or "none") + "; the others read from the run store")
+         if prot.bench == "benchmark" else "stand-ins on synthetic data (smoke)"),
     ]
     return pd.DataFrame(rows, columns=["part", prot.profile])
+
+
+def missing_runs(df):
+    """The runs a table lists as not run, with the command that trains each."""
+    cols = [c for c in ("task", "label", "neuron", "delay", "seed", "k_trunc", "command") if c in df]
+    return df[df["status"] == "not run"][cols].reset_index(drop=True)
 
 
 def measures(df):
@@ -724,6 +738,8 @@ def rank_table(df, prot: Protocol, n_boot: int = 2000, seed: int = 0):
     for task, by_neuron in _task_scores(df, prot).items():
         names = [n for n in (*NEURONS, "relu") if n in by_neuron]
         seeds = sorted(set.intersection(*(set(by_neuron[n]) for n in names)))
+        if len(seeds) < 2:
+            continue  # no interval without two seeds shared by every neuron
         mat = np.array([[by_neuron[n][s] for s in seeds] for n in names])  # neurons × seeds
         means = mat.mean(1)
         ranks = _ranks(means)

@@ -228,3 +228,13 @@ def test_figures_build():
     rk = A.rank_table(df, QUICK5)
     assert A.plot_ranks(rk) is not None
     matplotlib.pyplot.close("all")
+
+
+def test_bench_tasks_outside_bench_train_are_read_not_trained():
+    df = A.bench_runs(tiny(bench_train=("static",)))
+    ev = df[df["task"] == "events"]
+    assert (ev["status"] == "not run").all() and ev["command"].str.startswith("python -m snnlab train smoke-").all()
+    assert (df[df["task"] == "static"]["status"] == "run").all()
+    assert len(A.missing_runs(df)) == len(ev)
+    rk = A.rank_table(df, tiny())
+    assert set(rk["task"]) == {"static"}  # a task without runs is left out of the ranks
