@@ -420,17 +420,17 @@ def bench_runs(prot: Protocol, train: bool = True):
     return pd.DataFrame(rows)
 
 
-def arena_runs(prot: Protocol, train: bool = True, reverse: bool = True):
-    """Every task of the arena in one tidy DataFrame: static and event data (``bench_runs``), sequential
-    Fashion-MNIST (full BPTT, ``seq_runs``) and delayed recall (the arena neurons at the common τ,
-    ``recall_runs``)."""
+def arena_runs(prot: Protocol, train: bool = True, reverse: bool = True, train_bench: bool = True):
+    """Every task of the arena in one tidy DataFrame: static and event data (``bench_runs``; ``train_bench=False``
+    only reads the shared benchmark's runs), sequential Fashion-MNIST (full BPTT, ``seq_runs``) and delayed recall
+    (the arena neurons at the common τ, ``recall_runs``)."""
     import pandas as pd
 
     keep = [common_variant(n).key for n in prot.arena_neurons]
     rec = recall_runs(prot, train, reverse=reverse, keys=keep)
     seq = seq_runs(prot, train)
     seq = seq[seq["k_trunc"] == "full"]
-    return pd.concat([bench_runs(prot, train), seq, rec], ignore_index=True)
+    return pd.concat([bench_runs(prot, train and train_bench), seq, rec], ignore_index=True)
 
 
 # ============================================================================================== credit
