@@ -6,16 +6,27 @@ SHELL := /bin/bash
 
 PYTHON   ?= python3
 PROFILE  ?= quick
-PROFILES := smoke quick paper
+PROFILES := smoke quick paper paper-dryrun
 VENV     ?= .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.snnlab-$(shell cat requirements.txt pyproject.toml | sha1sum | cut -c1-12)
 
 ifeq ($(filter $(PROFILE),$(PROFILES)),)
-$(error PROFILE='$(PROFILE)' is not a profile; valid profiles: $(PROFILES) (smoke: CI-sized, seconds; quick: 2-core CPU with Fashion-MNIST, minutes; paper: GPU with the real datasets))
+$(error PROFILE='$(PROFILE)' is not a profile; valid profiles: $(PROFILES) (smoke: CI-sized, seconds; quick: 2-core CPU with Fashion-MNIST, minutes; paper: GPU with the real datasets; paper-dryrun: the paper code paths on the CPU with fake data, 1-2 steps per run))
 endif
 ifneq ($(words $(PROFILE)),1)
 $(error PROFILE='$(PROFILE)' must be one word; valid profiles: $(PROFILES))
+endif
+
+# paper-dryrun: fake datasets in the real on-disk formats, its own runs and figures folders (never the real ones)
+ifeq ($(PROFILE),paper-dryrun)
+DRYRUN_DIR := $(CURDIR)/build/paper-dryrun
+export SNNLAB_DATA    := $(DRYRUN_DIR)/data
+export SNNLAB_RUNS    := $(DRYRUN_DIR)/runs
+export SNNLAB_FIGURES := $(DRYRUN_DIR)/figures
+INDEX := build/paper-dryrun/index.html
+else
+INDEX := build/index.html
 endif
 
 NOTEBOOKS   := $(sort $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*'))
@@ -25,12 +36,14 @@ PROFILE_CFG := $(wildcard notebooks/profiles.yaml notebooks/*/profiles.yaml)
 TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)/build/test/runs MPLBACKEND=Agg PYTHONHASHSEED=0
 PYTEST_N    ?= 2
 
-.PHONY: help venv data data-smoke data-quick data-paper figures test test-fast test-slurm notebooks-clean \
-        notebooks-refresh bench clean distclean
+.PHONY: help venv data data-smoke data-quick data-paper data-paper-dryrun figures test test-fast test-slurm \
+        test-oldest-torch notebooks-clean notebooks-refresh bench clean distclean
 
 help:
 	@echo "make figures [PROFILE=quick|smoke|paper]  execute every notebook, write figures/ and build/index.html"
+	@echo "make figures PROFILE=paper-dryrun         the paper code paths on the CPU with fake data -> build/paper-dryrun/"
 	@echo "make test                                 pytest + nbval of the notebooks at their smoke defaults"
+	@echo "make test-oldest-torch                    neuron and kernel tests under torch 2.4.1 (own venv, .venv-oldest)"
 	@echo "make data                                 fetch what can be had offline (Fashion-MNIST)"
 	@echo "make bench                                neuron and training benchmarks -> benchmarks/results/"
 	@echo "make test-slurm                           smoke campaign on a throwaway one-node SLURM cluster (root)"
@@ -58,15 +71,22 @@ data-quick: data
 	$(PY) -m snnlab.data.prepare sim_fashion_events --n-train 10000 --n-test 2000
 data-paper: data
 	$(PY) -m snnlab.data.prepare --check-paper
+data-paper-dryrun: | $(STAMP)
+	$(PY) -m snnlab.papers.common --write-fake-data $(SNNLAB_DATA)
 
 # ---------------------------------------------------------------- figures
-figures: $(EXECUTED) build/index.html
+figures: $(EXECUTED) $(INDEX)
 
 build/notebooks/$(PROFILE)/%.ipynb: notebooks/%.ipynb $(PROFILE_CFG) $(SRC) | $(STAMP) data-$(PROFILE)
 	$(PY) -m snnlab.nbrun $< --profile $(PROFILE) --out $@
 
-build/index.html: $(EXECUTED)
-	$(PY) -m snnlab.nbindex
+# The claims table collects every paper's verdicts from the runs the other notebooks trained: it runs last, so that
+# under `make -j2` the trainings are spread over both slots instead of queueing behind its locks.
+CLAIMS_NB := build/notebooks/$(PROFILE)/overview/00_claims.ipynb
+$(CLAIMS_NB): $(filter-out $(CLAIMS_NB),$(EXECUTED))
+
+$(INDEX): $(EXECUTED)
+	$(PY) -m snnlab.nbindex --profile $(PROFILE)
 
 # ---------------------------------------------------------------- tests
 # Fashion-MNIST is fetched when it can be (its loading test needs it); the suite runs either way.
@@ -87,6 +107,27 @@ test-slurm: $(STAMP)
 	SLURM_CONF=$(CURDIR)/build/slurm/slurm.conf $(PY) tools/slurm/smoke_campaign.py; rc=$$?; \
 	    tools/slurm/stop_cluster.sh; exit $$rc
 
+# The oldest torch that pyproject.toml promises (torch>=2.4), in its own virtual environment: the neuron and kernel
+# tests (they need neither torchvision nor the data stack). torch 2.4.1 from PyPI brings its CUDA wheels and
+# triton 3.0 (~2.5 GB the first time); numpy<2 because torch 2.4 was built against numpy 1. spikingjelly 2.0 needs
+# torch >= 2.6, so the SpikingJelly parity test skips itself there.
+OLDEST_VENV  ?= .venv-oldest
+OLDEST_PY    := $(OLDEST_VENV)/bin/python
+OLDEST_PINS  := torch==2.4.1 "numpy<2" PyYAML pytest pytest-xdist
+OLDEST_STAMP := $(OLDEST_VENV)/.snnlab-oldest-$(shell echo '$(OLDEST_PINS)' | cat - pyproject.toml | sha1sum | cut -c1-12)
+
+$(OLDEST_STAMP): pyproject.toml
+	@echo "[setup] building $(OLDEST_VENV) with torch 2.4.1 (first time: a ~2.5 GB download)"
+	@test -x $(OLDEST_PY) || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_PY) -m pip install --quiet --disable-pip-version-check $(OLDEST_PINS)
+	$(OLDEST_PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(OLDEST_VENV)/.snnlab-oldest-*
+	@touch $@
+
+test-oldest-torch: $(OLDEST_STAMP)
+	@$(OLDEST_PY) -c "import torch; assert torch.__version__.startswith('2.4.'), torch.__version__; print('[test] torch', torch.__version__)"
+	$(TEST_ENV) $(OLDEST_PY) -m pytest tests/neurons tests/kernels -n $(PYTEST_N) -q -p no:cacheprovider
+
 notebooks-clean: $(STAMP)
 	$(PY) -m snnlab.nbclean $(NOTEBOOKS)
 
@@ -102,4 +143,4 @@ clean:
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(OLDEST_VENV)

@@ -4,8 +4,8 @@ all three papers.
 **What it is.** Every neuron (``lif plif glif klif clif ilif``) and the ReLU ANN of identical structure (T = 1)
 trains the same small conv net (``small_conv``: ``[Conv3×3(1→8) → BN → neuron → MaxPool] → [Conv3×3(8→16) → BN →
 neuron → MaxPool] → FC(784→128) → BN → neuron → FC(128→10)``) on Fashion-MNIST with direct encoding at T = 4, on a
-seeded 20,000-image training subset for 2 epochs (AdamW, lr 3e-3, cosine over the epochs, TET loss, batch 64), and
-is evaluated on the full 10,000-image test set. Neuron settings are the CLIF code's for every neuron (τ = 2, V_th =
+seeded 12,000-image training subset for 2 epochs (AdamW, lr 3e-3, no weight decay, cosine decay per step to 0,
+TET loss, batch 64), and is evaluated on the full 10,000-image test set after each epoch. Neuron settings are the CLIF code's for every neuron (τ = 2, V_th =
 1, soft reset, Rectangle surrogate of width γ = 1; KLIF and GLIF keep their own dynamics), i.e.
 ``paper_neuron_params("clif", neuron)``. The recipe itself is ``snnlab.experiments.registry.BENCH_FMNIST`` (it
 sits below this layer so that ``python -m snnlab train bench-fmnist-lif`` resolves); the simulated event-camera
