@@ -107,6 +107,13 @@ def test_plan_rejects_unknown_notebook_and_profile():
 
 
 # ------------------------------------------------------------------------------------------------------- constructed results
+def _measured(rows, profile="quick"):
+    """The rows measured in ``profile`` (each claim function appends its paper-scale ``not run`` rows)."""
+    paper = [r for r in rows if r.profile == "paper" and r.verdict == "not run"]
+    assert profile == "paper" or paper, "every measured claim carries its paper-scale row"
+    return [r for r in rows if r.profile == profile]
+
+
 def _df(rows):
     """A collect()-shaped table from (setting, neuron, T, tau, k_trunc, seed, acc) tuples (k_trunc None = full)."""
     out = []
@@ -133,26 +140,26 @@ def _c3(penalty_small, penalty_large, noise=NOISE):
 
 
 def test_c3_effect_and_verdicts():
-    (row,) = T.claims_c3(_c3(0.5, 3.0), "quick")
+    (row,) = _measured(T.claims_c3(_c3(0.5, 3.0), "quick"))
     assert row.claim.startswith("C3: ") and row.verdict == "supported" and row.n_seeds == 5
     assert row.effect == pytest.approx(2.5 + np.mean(NOISE))
     e = S.paired_effect([2.5 + x for x in NOISE])
     assert (row.ci_low, row.ci_high) == (pytest.approx(e.ci_low), pytest.approx(e.ci_high))
     assert "τ = 2 minus at τ = 1.1" in row.measure
-    assert T.claims_c3(_c3(3.0, 0.5), "quick")[0].verdict == "contradicted"
-    (noisy,) = T.claims_c3(_c3(1.0, 1.0, noise=(2.0, -2.5, 1.5, -1.0, 0.2)), "quick")
+    assert _measured(T.claims_c3(_c3(3.0, 0.5), "quick"))[0].verdict == "contradicted"
+    (noisy,) = _measured(T.claims_c3(_c3(1.0, 1.0, noise=(2.0, -2.5, 1.5, -1.0, 0.2)), "quick"))
     assert noisy.verdict == "inconclusive" and noisy.mde > 0
     # fewer than 5 seeds: an explicit inconclusive with its reason
-    (few,) = T.claims_c3(_c3(0.5, 3.0)[lambda d: d.seed < 2], "smoke")
+    (few,) = _measured(T.claims_c3(_c3(0.5, 3.0)[lambda d: d.seed < 2], "smoke"), "smoke")
     assert few.verdict == "inconclusive" and "n < 5" in few.detail and few.n_seeds == 2
 
 
 def test_c3_one_seed_and_missing_runs():
-    (one,) = T.claims_c3(_c3(0.5, 3.0)[lambda d: d.seed == 0], "paper")
+    (one,) = _measured(T.claims_c3(_c3(0.5, 3.0)[lambda d: d.seed == 0], "paper"), "paper")
     assert one.verdict == "inconclusive" and one.n_seeds == 1 and one.ci_low is None
     assert one.effect == pytest.approx(2.5 + NOISE[0])
     missing = _c3(0.5, 3.0).assign(status="not run", acc=np.nan)
-    (row,) = T.claims_c3(missing, "quick")
+    (row,) = _measured(T.claims_c3(missing, "quick"))
     assert row.verdict == "not run" and row.command == \
         "python -m snnlab launch notebooks/clif/02_tau_ktrunc.ipynb --profile quick"
 
@@ -169,7 +176,7 @@ def _c4(gap, lif_gain_last=0.0, clif_gain_last=1.0):
 
 
 def test_c4_every_T_and_plateau():
-    rows = T.claims_c4(_c4((1.0, 2.0)), "quick")
+    rows = _measured(T.claims_c4(_c4((1.0, 2.0)), "quick"))
     every, t2, t4, t8, plateau = rows
     assert every.claim == "C4: CLIF is more accurate than LIF at every T" and every.verdict == "supported"
     assert [r.verdict for r in (t2, t4, t8)] == ["supported"] * 3
@@ -178,7 +185,7 @@ def test_c4_every_T_and_plateau():
     assert plateau.claim.startswith("C4: LIF's accuracy stops improving") and plateau.verdict == "supported"
     assert plateau.effect == pytest.approx(1.0)  # CLIF gains 1 point from T = 4 to 8, LIF 0 (noise cancels)
     # CLIF worse at T = 2: "every T" is contradicted even though T = 4 and 8 support it
-    rows = T.claims_c4(_c4((-1.0, 2.0)), "quick")
+    rows = _measured(T.claims_c4(_c4((-1.0, 2.0)), "quick"))
     assert rows[0].verdict == "contradicted" and rows[1].verdict == "contradicted"
     assert "T = 2: contradicted" in rows[0].detail
 
@@ -196,14 +203,14 @@ def _curves(switch_delta, clif_first, clif_last, noise=NOISE):
 
 
 def test_c5_switch_faster_lower():
-    switch, faster, lower = T.claims_c5(_curves(-0.05, -0.03, -0.04), "quick")
+    switch, faster, lower = _measured(T.claims_c5(_curves(-0.05, -0.03, -0.04), "quick"))
     assert switch.claim == "C5: switching a LIF network to CLIF (at epoch 1) lowers its test loss"
     assert switch.verdict == "supported" and switch.effect == pytest.approx(-0.05 + 0.01 * np.mean(NOISE))
     assert "epoch 1" in faster.claim and faster.verdict == "supported"
     assert "epoch 2" in lower.claim and lower.verdict == "supported"
-    switch, faster, lower = T.claims_c5(_curves(+0.05, -0.03, +0.04), "quick")
+    switch, faster, lower = _measured(T.claims_c5(_curves(+0.05, -0.03, +0.04), "quick"))
     assert (switch.verdict, faster.verdict, lower.verdict) == ("contradicted", "supported", "contradicted")
-    (missing,) = T.claims_c5(pd.DataFrame(), "quick")
+    (missing,) = _measured(T.claims_c5(pd.DataFrame(), "quick"))
     assert missing.verdict == "not run"
 
 
@@ -218,14 +225,14 @@ def _c6(gaps, ann_gap):
 
 
 def test_c6_c7():
-    rows = T.claims_c6_c7(_c6({"lif": 1.0, "plif": 0.8, "klif": 3.0, "glif": 1.5}, ann_gap=-1.0), "quick")
+    rows = _measured(T.claims_c6_c7(_c6({"lif": 1.0, "plif": 0.8, "klif": 3.0, "glif": 1.5}, ann_gap=-1.0), "quick"))
     allof, *each, c7 = rows
     assert allof.claim.startswith("C6: CLIF is the most accurate") and allof.verdict == "supported"
     assert [r.claim.rsplit(" ", 1)[-1] for r in each] == ["LIF", "PLIF", "KLIF", "GLIF"]
     assert allof.effect == pytest.approx(each[1].effect)  # PLIF is the closest competitor
     assert c7.claim.startswith("C7: ") and c7.verdict == "contradicted"  # the ANN is 1 point ahead (> 0.5 margin)
     assert c7.effect == pytest.approx(-1.0 - np.mean(NOISE))
-    rows = T.claims_c6_c7(_c6({"lif": 1.0, "plif": -2.0, "klif": 3.0, "glif": 1.5}, ann_gap=0.2), "quick")
+    rows = _measured(T.claims_c6_c7(_c6({"lif": 1.0, "plif": -2.0, "klif": 3.0, "glif": 1.5}, ann_gap=0.2), "quick"))
     assert rows[0].verdict == "contradicted" and "CLIF − PLIF" in rows[0].detail
     assert rows[-1].verdict == "supported"  # CLIF 0.2 above the ANN: matches within the margin
 
@@ -236,7 +243,7 @@ def test_baselines_gate_quick_but_not_smoke():
     with pytest.raises(S.BaselineError, match="bench-fmnist-lif"):
         T.claims_c6_c7(low, "quick")
     assert T.check_baselines(low, "smoke") == {}
-    assert len(T.claims_c6_c7(low, "smoke")) == 6
+    assert len(_measured(T.claims_c6_c7(low, "smoke"), "smoke")) == 6
     ok = df.assign(base=True)
     checked = T.check_baselines(ok, "quick")
     assert checked["bench-fmnist-lif"] == pytest.approx(0.869)  # the lowest seed: 88 + 0 − 1 − 0.10 (seed 0)
@@ -255,15 +262,15 @@ def _deploy(clif_change, lif_change, noise=NOISE):
 
 
 def test_c11():
-    keeps, loses, contrast = T.claims_c11(_deploy(-0.5, -10.0), "quick")
+    keeps, loses, contrast = _measured(T.claims_c11(_deploy(-0.5, -10.0), "quick"))
     assert keeps.verdict == "supported" and keeps.effect == pytest.approx(-0.5 + np.mean(NOISE))
     assert "claimed > −2" in keeps.measure
     assert loses.verdict == "supported" and contrast.verdict == "supported"
     assert contrast.effect == pytest.approx(9.5)
     assert contrast.claim == f"C11: {T.CLAIMS['C11']}"
-    keeps, loses, contrast = T.claims_c11(_deploy(-5.0, 0.3), "quick")
+    keeps, loses, contrast = _measured(T.claims_c11(_deploy(-5.0, 0.3), "quick"))
     assert (keeps.verdict, loses.verdict, contrast.verdict) == ("contradicted", "contradicted", "contradicted")
-    (missing,) = T.claims_c11(pd.DataFrame(), "quick")
+    (missing,) = _measured(T.claims_c11(pd.DataFrame(), "quick"))
     assert missing.verdict == "not run" and "08_deploy_lif" in missing.command
 
 
@@ -325,7 +332,7 @@ def test_deploy_on_smoke_runs(smoke_runs, monkeypatch):
     (runs[0].dir / "deploy_lif.json").write_text(json.dumps(cache))
     again = T.deploy(plan, runs, v_resets=(0.0, -0.06), device="cpu")
     assert (again[(again.run == runs[0].dir.name) & (again.deployed == "hard -0.06")].acc == 12.5).all()
-    rows = T.claims_c11(dep, "smoke", T.collect(plan, runs))
+    rows = _measured(T.claims_c11(dep, "smoke", T.collect(plan, runs)), "smoke")
     assert len(rows) == 3 and all(r.verdict == "inconclusive" and "n < 5" in r.detail for r in rows)
     f = T.fig_deploy(dep, "smoke", T.collect(plan, runs))
     assert len(f.fig.axes) == 2 and "Table 8" in f.fig.axes[1].get_title()
@@ -354,7 +361,7 @@ def test_collect_curves_and_figures_on_smoke_runs(smoke_runs, monkeypatch):
     f = T.fig_loss_curves(cv, "smoke", T.collect(p4, r4))
     assert len(f.fig.axes) == 3 and f.fig.axes[0].xaxis.get_major_locator()._integer
     assert any("LIF→CLIF @ epoch 1" in t.get_text() for t in f.fig.axes[0].get_legend().get_texts())
-    rows = T.claims_c5(cv, "smoke", T.collect(p4, r4))
+    rows = _measured(T.claims_c5(cv, "smoke", T.collect(p4, r4)), "smoke")
     assert len(rows) == 3 and all(r.n_seeds == 2 for r in rows)
     plt.close("all")
 
@@ -376,3 +383,14 @@ def test_truncation_and_neuron_figures_on_constructed_results():
     f = T.fig_neurons(_c6({"lif": 1.0, "plif": 0.8, "klif": 3.0, "glif": 1.5}, ann_gap=-1.0), "quick")
     assert [t.get_text() for t in f.fig.axes[0].get_xticklabels()] == ["LIF", "PLIF", "KLIF", "GLIF", "CLIF", "ANN"]
     plt.close("all")
+
+
+def test_headline_and_paper_profile_rows():
+    df = _c3(0.5, 3.0)
+    rows = T.claims_c3(df, "quick")
+    h = T.headline("02_tau_ktrunc", df, rows)
+    assert set(h) == {"tau_k_grid", "claims_c3"} and len(h["claims_c3"]) == 2  # measured + paper scale
+    cell = next(c for c in h["tau_k_grid"] if c["tau"] == 2.0 and c["k_trunc"] == 1)
+    assert cell["n"] == 5 and cell["per_seed"]["0"] == pytest.approx(88.2 - 3.0 - 0.10)
+    json.dumps(h)  # results.json material
+    assert [r.profile for r in T.claims_c3(df, "paper")] == ["paper"]  # no "not run" duplicate in the paper profile

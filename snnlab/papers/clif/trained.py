@@ -57,6 +57,7 @@ __all__ = [
     "DRYRUN_CELLS", "DEPLOY_V_RESETS", "DEPLOY_V_RESET", "DEPLOY_KEEP_MARGIN", "ANN_MARGIN", "PAPER_FLOORS",
     "C13_TARGETS", "CLAIMS", "plan", "collect", "load", "curves", "check_baselines", "truncation_grid", "deploy",
     "claims_c3", "claims_c4", "claims_c5", "claims_c6_c7", "claims_c11", "claims_c13", "paper_scale", "claims",
+    "deploy_v_resets", "ann_activity", "headline",
     "claims_table", "Figure", "fig_truncation", "fig_paper_table3", "fig_accuracy_vs_T", "fig_loss_curves",
     "fig_neurons", "fig_deploy", "describe",
 ]
@@ -473,7 +474,7 @@ def claims_c3(df, profile: str) -> List[S.ClaimRow]:
                    f" at τ = {hi:g} minus at τ = {lo:g} (points)")
         row = _row(_claim("C3", CLAIMS["C3"], measure), {s: a[s] - b[s] for s in a}, profile, measure)
         rows.append(row if row is not None else _missing(base, profile, "02_tau_ktrunc", measure))
-    return rows
+    return rows + _paper_rows(("C3",), profile)
 
 
 # ======================================================================================================= C4
@@ -514,7 +515,7 @@ def claims_c4(df, profile: str) -> List[S.ClaimRow]:
                                     f"T = {t0} to T = {t1}", measure), did, profile, measure)
             if row is not None:
                 rows.append(row)
-    return rows
+    return rows + _paper_rows(("C4",), profile)
 
 
 def _mean_gain(acc, neuron: str, t0: int, t1: int) -> str:
@@ -539,7 +540,7 @@ def claims_c5(curves_df, profile: str, df=None) -> List[S.ClaimRow]:
     rows = []
     if curves_df is None or curves_df.empty:
         return [_missing(_claim("C5", CLAIMS["C5"], "", "less", units=""), profile, "04_loss_switching",
-                         "test loss (not run)")]
+                         "test loss (not run)")] + _paper_rows(("C5",), profile)
     for setting, d in curves_df.groupby("setting", sort=False):
         last = int(d.epoch.max())
         first = int(d.epoch.min())
@@ -561,7 +562,7 @@ def claims_c5(curves_df, profile: str, df=None) -> List[S.ClaimRow]:
                               "less", units=""), {s: a[s] - b[s] for s in a}, profile, measure)
             if row is not None:
                 rows.append(row)
-    return rows
+    return rows + _paper_rows(("C5",), profile)
 
 
 # ======================================================================================================= C6, C7
@@ -599,7 +600,7 @@ def claims_c6_c7(df, profile: str) -> List[S.ClaimRow]:
                    measure)
         if row is not None:
             rows.append(row)
-    return rows
+    return rows + _paper_rows(("C6", "C7"), profile)
 
 
 # ======================================================================================================= C11
@@ -692,7 +693,7 @@ def claims_c11(dep, profile: str, df=None, v_reset: float = DEPLOY_V_RESET) -> L
     label = f"hard {v_reset:g}"
     if dep is None or dep.empty or not (dep.deployed == label).any():
         return [_missing(_claim("C11", CLAIMS["C11"], ""), profile, "08_deploy_lif",
-                         f"deployed with LIF, hard reset {v_reset:g} (not run)")]
+                         f"deployed with LIF, hard reset {v_reset:g} (not run)")] + _paper_rows(("C11",), profile)
     for setting, d in dep.groupby("setting", sort=False):
         change = {}
         for t in ("CLIF", "LIF"):
@@ -714,7 +715,7 @@ def claims_c11(dep, profile: str, df=None, v_reset: float = DEPLOY_V_RESET) -> L
                 _row(_claim("C11", CLAIMS["C11"], m_both), {s: a[s] - b[s] for s in a}, profile, m_both)):
             if row is not None:
                 rows.append(row)
-    return rows
+    return rows + _paper_rows(("C11",), profile)
 
 
 # ======================================================================================================= C13, paper scale
@@ -775,18 +776,24 @@ def _paper_reasons() -> Dict[str, str]:
     }
 
 
-def paper_scale(profile: str = "paper") -> List[S.ClaimRow]:
+def paper_scale(ids: Sequence[str] = ("C3", "C4", "C5", "C6", "C7", "C11")) -> List[S.ClaimRow]:
     """The paper-scale part of C3-C7 and C11: ``not run`` rows with the command that trains the paper runs of the
     notebook (``python -m snnlab launch notebooks/clif/<nb>.ipynb --profile paper``) and the paper's numbers."""
     reasons = _paper_reasons()
     rows = []
-    for cid in ("C3", "C4", "C5", "C6", "C7", "C11"):
+    for cid in ids:
         nb = _notebook_of(cid)
         fams = ", ".join(PAPER_FAMILIES[nb])
         claim = _claim(cid, CLAIMS[cid], f"paper scale ({fams})")
         rows.append(claim.not_run(_rerun_command("paper", nb), profile="paper",
                                   reason=f"needs the paper's datasets and a GPU; {reasons[cid]}"))
     return rows
+
+
+def _paper_rows(ids: Sequence[str], profile: str) -> List[S.ClaimRow]:
+    """The paper-scale ``not run`` rows of ``ids``, appended to a measured claim's rows in every profile but
+    ``paper`` (where the measured rows are the paper-scale ones)."""
+    return [] if profile == "paper" else paper_scale(ids)
 
 
 def _notebook_of(cid: str) -> str:
@@ -796,8 +803,8 @@ def _notebook_of(cid: str) -> str:
 # ======================================================================================================= claims
 def claims(profile: str) -> List[S.ClaimRow]:
     """Every trained CLIF claim in ``profile`` from the finished runs on disk (trains nothing; the Table 8
-    deployment evaluations are computed once and cached in the run folders): the measured rows of the profile,
-    then the paper-scale rows (``not run`` unless the profile is ``paper``) and C13."""
+    deployment evaluations are computed once and cached in the run folders): per claim the measured rows of the
+    profile, then its paper-scale row (``not run`` unless the profile is ``paper``); then C13."""
     C.by_profile(profile, smoke=0)
     rows: List[S.ClaimRow] = []
     rows += claims_c3(load(profile, "02_tau_ktrunc"), profile)
@@ -806,21 +813,55 @@ def claims(profile: str) -> List[S.ClaimRow]:
     rows += claims_c5(curves(e4), profile, collect(e4))
     rows += claims_c6_c7(load(profile, "05_neuron_comparison"), profile)
     e8 = plan(profile, "08_deploy_lif")
-    rows += claims_c11(deploy(e8, v_resets=_v_resets(profile)), profile, collect(e8))
-    if profile != "paper":
-        rows += paper_scale()
+    rows += claims_c11(deploy(e8, v_resets=deploy_v_resets(profile)), profile, collect(e8))
     rows += claims_c13(profile)
     return rows
 
 
-def _v_resets(profile: str) -> tuple:
-    return C.by_profile(profile, **{k: v for k, v in DEPLOY_V_RESETS.items()})
+def deploy_v_resets(profile: str) -> tuple:
+    """The hard-reset values Table 8 is evaluated at in ``profile`` (``DEPLOY_V_RESETS``; the dry run: paper's)."""
+    return C.by_profile(profile, **dict(DEPLOY_V_RESETS))
 
 
 def claims_table(rows: Iterable[S.ClaimRow]):
     """The rows as a DataFrame for display: claim, measure, n_seeds, effect, ci_low, ci_high, verdict, detail."""
     df = S.claims_frame(list(rows))
     return df[["claim", "measure", "n_seeds", "effect", "ci_low", "ci_high", "verdict", "detail"]]
+
+
+# ======================================================================================================= display
+def ann_activity(entries: Sequence[PlanEntry], runs: Optional[Sequence[Optional[Run]]] = None):
+    """Per ReLU ANN run and layer, the fraction of positive ReLU outputs on the test set (the last epoch's
+    ``firing_rates``): a dead layer shows as ≈ 0 (the old quick ANN's failure, benchmark docstring)."""
+    import pandas as pd
+
+    runs = [_finished(e) for e in entries] if runs is None else list(runs)
+    rows = [dict(setting=str(e.labels.get("family", e.config.name)), seed=e.config.seed, layer=layer,
+                 active_fraction=float(v))
+            for e, r in zip(entries, runs) if r is not None and r.finished and e.config.neuron == ANN
+            for layer, v in (r.summary.get("firing_rates") or {}).items()]
+    return pd.DataFrame(rows, columns=["setting", "seed", "layer", "active_fraction"])
+
+
+_HEADLINE = {"02_tau_ktrunc": ("tau_k_grid", ["setting", "tau", "k_trunc"], "claims_c3"),
+             "03_accuracy_vs_T": ("accuracy_vs_T", ["setting", "neuron", "T"], "claims_c4"),
+             "04_loss_switching": ("loss_curves", ["setting", "arm", "epoch"], "claims_c5"),
+             "05_neuron_comparison": ("neuron_comparison", ["setting", "neuron"], "claims_c6_c7"),
+             "08_deploy_lif": ("table8_ours", ["setting", "trained_with", "deployed"], "claims_c11")}
+
+
+def headline(notebook: str, data, rows: Sequence[S.ClaimRow]) -> dict:
+    """The numbers a notebook keeps in ``results.json`` (``nb.results(**headline(...))``): its main table as records
+    (mean and per-seed values of accuracy, or of the test loss for 04) and its claims rows."""
+    key, by, claims_key = _HEADLINE[notebook]
+    value = "test_loss" if notebook == "04_loss_switching" else "acc"
+    d = data[data[value].notna()] if len(data) else data
+    table = []
+    for k, g in d.groupby(by, sort=False):
+        cell = dict(zip(by, k if isinstance(k, tuple) else (k,)))
+        table.append({**cell, "mean": round(float(g[value].mean()), 4), "n": int(len(g)),
+                      "per_seed": {str(int(s)): round(float(v), 4) for s, v in zip(g.seed, g[value])}})
+    return {key: table, claims_key: [r.to_dict() for r in rows]}
 
 
 # ======================================================================================================= figures
