@@ -38,8 +38,36 @@ images, layer 2 45-50 % active). Neither the initialisation (50 % active at init
 step size is. The benchmark trains every neuron with AdamW at 3e-3, where the ANN learns (tests/papers/
 test_benchmark.py checks its layers are active at init and after training on a tiny set).
 
-**Sizing** (measured on the shared 2-core machine under load, one torch thread per run; see the module's
-``MEASUREMENTS``).
+**Sizing.** Budget: about 110 distinct runs (``len(plan())``) must fit a quick ``make -j2 figures`` of under 30
+minutes on a 2-core CPU, so one base run may cost about 20-30 s of one core. Measured on the shared 2-core machine
+while other jobs kept its load at 6-10 (CPU seconds of the run's process, which load inflates less than wall time;
+one torch thread; LIF with the CLIF code's settings, seed 0, best accuracy on the full 10,000-image test set;
+``benchmarks/quick_benchmark.py``, ``benchmarks/results/quick-benchmark-vm.json``):
+
+==========================  ==========  ========================  =======  =======
+network                     train       lr schedule               LIF (%)  CPU s
+==========================  ==========  ========================  =======  =======
+conv 16/32                  15k × 1     AdamW 2e-3, constant      83.5     —
+conv 8/16                   30k × 1     AdamW 3e-3, constant      85.3     —
+conv 8/16                   12k × 3     AdamW 3e-3, cosine/epoch  86.1     —
+conv 16/32 + FC 128         15k × 1     AdamW 3e-3, constant      86.1     —
+conv 8/16 + FC 128          20k × 2     AdamW 3e-3, cosine/epoch  87.6     60
+conv 8/16 + FC 128          24k × 1     AdamW 3e-3, cosine/step   86.8     37
+conv 8/16 + FC 128          24k × 1     AdamW 6e-3, cosine/step   87.0     40
+conv 8/16 + FC 128, b 32    12k × 2     AdamW 3e-3, cosine/step   86.9     46
+conv 8/16 + FC 256          12k × 2     AdamW 3e-3, cosine/step   87.0     44
+**conv 8/16 + FC 128**      **12k × 2** **AdamW 3e-3, cosine/step** 86.7   30-42
+==========================  ==========  ========================  =======  =======
+
+The chosen recipe (last row), seeds 0 and 1: LIF 86.74 / 86.77 %, CLIF 86.53 / 86.45 %, ReLU ANN 87.77 / 87.68 %
+and seed 0 of the others: PLIF 86.81, GLIF 86.47, KLIF 85.91, ILIF 86.45 % (CPU per run at load 8-17: 30-42 s
+for the spiking neurons, 11 s for the ANN; the plan priced from them: 110 runs, 4,300 CPU s, 36 min on 2 cores at
+that load, less on an idle machine; fewer γ values or a 10k subset would trim it). The FC layer is worth 2-3 points at equal cost (it also
+keeps the ANN's last conv layer alive under SGD, see above); decaying the lr within the run about 1 point (hence
+``schedule="cosine_steps"``); a wider net (16/32) or more data reaches 88 % but costs twice as much. Every epoch
+evaluates the full test set (≈ 1/3 of a run's cost at 2 epochs); two epochs are kept because the CLIF switch
+slice and the loss curves need them. What the budget does not buy: the 88-91 % a small conv net reaches with full
+training; the floors (85 % for LIF and the ANN) are what this budget reaches with 1.5-3 points to spare.
 """
 from __future__ import annotations
 
@@ -73,8 +101,11 @@ KLIF_VARIANTS = ({"scale_reset": True},)
 
 #: minimum best test accuracy of each base run (every seed); a run under its floor stops the notebook.
 FLOORS: Mapping[str, Mapping[str, float]] = MappingProxyType({
-    "fmnist": MappingProxyType({"relu": 0.85, "lif": 0.85, "plif": 0.82, "glif": 0.80, "klif": 0.80, "clif": 0.82,
-                                "ilif": 0.80}),
+    # measured (seed 0): ANN 87.8, LIF 86.7, PLIF 86.8, GLIF 86.5, KLIF 85.9, CLIF 86.5, ILIF 86.5 %; the spread
+    # over seeds is ~0.1 point, so 3-4 points under the measured value means something is broken
+    "fmnist": MappingProxyType({"relu": 0.85, "lif": 0.85, "plif": 0.83, "glif": 0.83, "klif": 0.82, "clif": 0.83,
+                                "ilif": 0.83}),
+    # not measured yet (no budget for the event variant in the quick plan): generous guesses, tighten when measured
     "simevents": MappingProxyType({"relu": 0.70, "lif": 0.70, "plif": 0.65, "glif": 0.60, "klif": 0.60,
                                    "clif": 0.65, "ilif": 0.60}),
 })
