@@ -4,12 +4,12 @@ all three papers.
 **What it is.** Every neuron (``lif plif glif klif clif ilif``) and the ReLU ANN of identical structure (T = 1)
 trains the same small conv net (``small_conv``: ``[Conv3×3(1→8) → BN → neuron → MaxPool] → [Conv3×3(8→16) → BN →
 neuron → MaxPool] → FC(784→128) → BN → neuron → FC(128→10)``) on Fashion-MNIST with direct encoding at T = 4, on a
-seeded 12,000-image training subset for 2 epochs (AdamW, lr 3e-3, no weight decay, cosine decay per step to 0,
-TET loss, batch 64), and is evaluated on the full 10,000-image test set after each epoch. Neuron settings are the CLIF code's for every neuron (τ = 2, V_th =
-1, soft reset, Rectangle surrogate of width γ = 1; KLIF and GLIF keep their own dynamics), i.e.
-``paper_neuron_params("clif", neuron)``. The recipe itself is ``snnlab.experiments.registry.BENCH_FMNIST`` (it
-sits below this layer so that ``python -m snnlab train bench-fmnist-lif`` resolves); the simulated event-camera
-variant (``simevents``) is ``BENCH_EVENTS``.
+seeded 12,000-image training subset for 2 epochs (AdamW, lr 3e-3, no weight decay, cosine decay per step to 0, TET
+loss, batch 64), and is evaluated on the full 10,000-image test set after each epoch. Neuron settings are the CLIF
+code's for every neuron (τ = 2, V_th = 1, soft reset, Rectangle surrogate of width γ = 1; KLIF and GLIF keep their
+own dynamics), i.e. ``paper_neuron_params("clif", neuron)``. The recipe itself is
+``snnlab.experiments.registry.BENCH_FMNIST`` (it sits below this layer so that ``python -m snnlab train
+bench-fmnist-lif`` resolves); the simulated event-camera variant (``simevents``) is ``BENCH_EVENTS``.
 
 **Seeds and pairing.** ``SEEDS`` (five). A seed fixes the initialisation, the training subset and the data order,
 identically for every neuron, so two neurons with the same seed form a pair (``snnlab.stats.paired_effect``).
@@ -29,13 +29,13 @@ full BPTT, KLIF without scale_reset) *is* the base cell (same config hash, train
 when a base run is under its floor, so that a notebook stops instead of drawing a verdict from a broken baseline.
 
 **Why the old quick ANN failed (16.9 %, 1.1 % of layer-2 ReLUs active).** The quick families trained every neuron
-with SGD, lr 0.1, momentum 0.9 and no warm-up. For the ReLU network the first step on the output layer is larger than
-its weights (the 784 real-valued features of O(1) give a gradient several times that of spikes): logits jump from
-SD 0.65 to 4.2 and the loss from 2.4 to 5.9; the gradient that undoes the overshoot drives the last conv layer's BN
-scale γ through 0 (to −0.8) and its shift β to −1.7 within ten steps, every ReLU of that layer goes silent, and no
-gradient reaches it again (measured on quick-clif-fmnist-ann; lr 0.01: 62 %, AdamW 2e-3: 74 % on the same 1,000
-images, layer 2 45-50 % active). Neither the initialisation (50 % active at init) nor BN itself is at fault: the
-step size is. The benchmark trains every neuron with AdamW at 3e-3, where the ANN learns (tests/papers/
+with SGD, lr 0.1, momentum 0.9 and no warm-up. For the ReLU network the first step on the output layer is larger
+than its weights (the 784 real-valued features of O(1) give a gradient several times that of spikes): logits jump
+from SD 0.65 to 4.2 and the loss from 2.4 to 5.9; the gradient that undoes the overshoot drives the last conv
+layer's BN scale γ through 0 (to −0.8) and its shift β to −1.7 within ten steps, every ReLU of that layer goes
+silent, and no gradient reaches it again (measured on quick-clif-fmnist-ann; lr 0.01: 62 %, AdamW 2e-3: 74 % on the
+same 1,000 images, layer 2 45-50 % active). Neither the initialisation (50 % active at init) nor BN itself is at
+fault: the step size is. The benchmark trains every neuron with AdamW at 3e-3, where the ANN learns (tests/papers/
 test_benchmark.py checks its layers are active at init and after training on a tiny set).
 
 **Sizing.** Budget: about 110 distinct runs (``len(plan())``) must fit a quick ``make -j2 figures`` of under 30
@@ -59,16 +59,15 @@ conv 8/16 + FC 256          12k × 2     AdamW 3e-3, cosine/step   87.0     44
 **conv 8/16 + FC 128**      **12k × 2** **AdamW 3e-3, cosine/step** 86.7   30-42
 ==========================  ==========  ========================  =======  =======
 
-The chosen recipe (last row), seeds 0 and 1: LIF 86.74 / 86.77 %, CLIF 86.53 / 86.45 %, ReLU ANN 87.77 / 87.68 %
-and seed 0 of the others: PLIF 86.81, GLIF 86.47, KLIF 85.91, ILIF 86.45 % (CPU per run at load 8-17: 30-42 s
-for the spiking neurons, 11 s for the ANN; the plan priced from them: 110 runs, 4,300 CPU s, 36 min on 2 cores at
-that load, less on an idle machine; fewer γ values or a 10k subset would trim it). The FC layer is worth 2-3 points at equal cost (it also
-keeps the ANN's last conv layer alive under SGD, see above); decaying the lr within the run about 1 point (hence
-``schedule="cosine_steps"``); a wider net (16/32) or more data reaches 88 % but costs twice as much. Every epoch
-evaluates the full test set (≈ 1/3 of a run's cost at 2 epochs); two epochs are kept because the CLIF switch
-slice and the loss curves need them. What the budget does not buy: the 88-91 % a small conv net reaches with full
-training; the floors (85 % for LIF and the ANN) are what this budget reaches with 1.5-3 points to spare.
-"""
+The chosen recipe (last row), seeds 0 and 1: LIF 86.74 / 86.77 %, CLIF 86.53 / 86.45 %, ReLU ANN 87.77 / 87.68 % and
+seed 0 of the others: PLIF 86.81, GLIF 86.47, KLIF 85.91, ILIF 86.45 % (CPU per run at load 8-17: 30-42 s for the
+spiking neurons, 11 s for the ANN; the plan priced from them: 110 runs, 4,300 CPU s, 36 min on 2 cores at that load,
+less on an idle machine; fewer γ values or a 10k subset would trim it). The FC layer is worth 2-3 points at equal
+cost (it also keeps the ANN's last conv layer alive under SGD, see above); decaying the lr within the run about 1
+point (hence ``schedule="cosine_steps"``); a wider net (16/32) or more data reaches 88 % but costs twice as much.
+Every epoch evaluates the full test set (≈ 1/3 of a run's cost at 2 epochs); two epochs are kept because the CLIF
+switch slice and the loss curves need them. What the budget does not buy: the 88-91 % a small conv net reaches with
+full training; the floors (85 % for LIF and the ANN) are what this budget reaches with 1.5-3 points to spare."""
 from __future__ import annotations
 
 from types import MappingProxyType
