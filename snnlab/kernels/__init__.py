@@ -124,8 +124,10 @@ def _glif_unsupported(neuron, x: torch.Tensor) -> "str | None":
     return None
 
 
-def dispatch(neuron, x: torch.Tensor, state: dict):
-    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies."""
+def dispatch(neuron, x: torch.Tensor, state: dict, record: bool = False):
+    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies. With ``record``
+    ``(spikes, new_state, records)``: the neuron's ``record=True`` states written by the forward kernel (not
+    differentiable; ``Neuron.forward`` asks for them only when no gradient is needed)."""
     backend = getattr(neuron, "backend", "auto")
     if backend == "reference":
         return None
@@ -156,7 +158,7 @@ def dispatch(neuron, x: torch.Tensor, state: dict):
         from snnlab.kernels import build, cpu
 
         try:
-            return cpu.run(neuron, x, state)
+            return cpu.run(neuron, x, state, record)
         except build.BuildError as exc:
             if explicit:
                 raise KernelUnavailable(f"{neuron.kind}: backend='cpu' cannot run: {exc}") from exc
@@ -164,4 +166,4 @@ def dispatch(neuron, x: torch.Tensor, state: dict):
             return None
     from snnlab.kernels import triton as triton_kernels
 
-    return triton_kernels.run(neuron, x, state)
+    return triton_kernels.run(neuron, x, state, record)

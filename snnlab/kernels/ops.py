@@ -1,0 +1,416 @@
+"""The fused neuron kernels as PyTorch custom operators (``torch.library``), so that ``torch.compile`` can trace a
+network through them: each op has a fake (meta) implementation that gives the shapes of its outputs without
+running it, and the forward ops carry their autograd formula (``register_autograd``), whose backward is itself a
+custom op. Dynamo sees one opaque node per neuron layer and per direction: no graph break, no fallback.
+
+Ops (namespace ``snnlab``; ``torch.ops.snnlab.<name>``), one forward and one backward per family and backend:
+
+==============================  =================================================================================
+``cpu_lif`` / ``cpu_lif_backward``     LIF, PLIF, KLIF (C, ``csrc/lif.h``); ``cpu_lif_code_backward``: the coded
+                                      path (``cpu.uses_code_path``, 1 byte saved per element-step)
+``cpu_clif``, ``cpu_ilif``, ``cpu_glif`` (+ ``_backward``)  the other families in C
+``triton_lif``, ``triton_clif``, ``triton_ilif``, ``triton_glif`` (+ ``_backward``)  the Triton kernels (CUDA, or
+                                      CPU tensors under ``TRITON_INTERPRET=1``)
+==============================  =================================================================================
+
+Arguments: ``x [T, N]`` (contiguous), the initial states ``[N]`` or None, a PLIF τ / KLIF k as a 0-dim tensor
+or None (read inside the op at run time, so they never become Python numbers in a compiled graph), the neuron's
+settings as one list of floats ``cfg`` (``cpu.CFG_FIELDS``: graph constants), and ``record``: when true the
+forward also returns the states of every step in one ``[R, T, N]`` tensor (see ``cpu.lif_forward`` and
+friends; an empty tensor otherwise). Unused optional outputs are empty tensors (a custom op cannot return None).
+
+Autograd: the forward saves what its backward kernel reads (C: x and the initial states, or the uint8 code;
+Triton: the float32 state rows its forward wrote) and the backward op returns the gradients of every tensor
+input that needs one. Double backward (``create_graph=True``): the fused backward is not itself differentiated;
+instead, when the backward runs with grad mode on (eagerly, under ``create_graph=True``), the gradients are
+recomputed through the reference loop (``snnlab.neurons``' step functions) from the saved inputs under autograd,
+so that they carry their own graph; the coded LIF path (which keeps no x) recomputes its backward recursion in
+torch from the code instead, exact because the rectangle surrogate has a zero derivative almost everywhere.
+Under torch.compile the backward is traced with grad mode off and always runs the fused backward op.
+
+The record outputs are not differentiable (``Neuron.forward`` takes the fused record path only when no gradient
+is needed, and the reference loop otherwise).
+
+Requires ``torch.library.custom_op`` (torch >= 2.4).
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+from snnlab.kernels import cpu
+
+__all__ = ["cpu_lif", "cpu_clif", "cpu_ilif", "cpu_glif", "triton_lif", "triton_clif", "triton_ilif", "triton_glif",
+           "HAVE_CUSTOM_OPS"]
+
+HAVE_CUSTOM_OPS = all(hasattr(torch.library, n) for n in ("custom_op", "register_fake", "register_autograd"))
+if not HAVE_CUSTOM_OPS:  # pragma: no cover - torch < 2.4
+    raise ImportError(f"snnlab.kernels.ops needs torch.library.custom_op (torch >= 2.4); this is torch "
+                      f"{torch.__version__}")
+
+_op = torch.library.custom_op
+if hasattr(cpu, "clamp_tie"):
+    cpu.clamp_tie()  # its one-off autograd probe cannot run inside an op (below the autograd dispatch key)
+
+
+def _c(t: Optional[Tensor]) -> Optional[Tensor]:
+    return None if t is None else t.contiguous()
+
+
+def _empty(x: Tensor, dtype=None) -> Tensor:
+    return x.new_empty(0, dtype=dtype)
+
+
+def _grad_out(g: Optional[Tensor], shape, like: Tensor) -> Tensor:
+    """The incoming gradient of an output, contiguous (zeros when autograd passes None)."""
+    return like.new_zeros(shape) if g is None else g.contiguous()
+
+
+def _pick(g: Tensor, needed: bool) -> Optional[Tensor]:
+    return g if needed else None
+
+
+def _surrogate(cfg):
+    from snnlab.surrogate import Surrogate
+
+    c = cpu.cfg_dict(cfg)
+    return Surrogate(cpu.SURROGATE_NAMES[int(c["sg_kind"])], c["sg_width"], c["sg_scale"])
+
+
+# ================================================================================================================
+# Reference recomputation for double backward (create_graph=True): the neurons' own step functions on [T, N].
+# ================================================================================================================
+def _step_params(cfg, tau=None, k=None) -> dict:
+    c = cpu.cfg_dict(cfg)
+    p = dict(tau=c["tau"] if tau is None else tau, v_threshold=c["vth"],
+             v_reset=c["vreset"] if c["hard"] else None, decay_input=bool(c["decay_input"]),
+             detach_reset=bool(c["detach"]), surrogate=_surrogate(cfg))
+    if k is not None:
+        p.update(k=k, scale_reset=bool(c["scale_reset"]))
+    return p
+
+
+def _reference_lif(x, v0, tau, k, cfg):
+    from snnlab.neurons.base import run_steps
+    from snnlab.neurons.klif import klif_step
+    from snnlab.neurons.lif import lif_step
+
+    s, st, _ = run_steps(klif_step if k is not None else lif_step, x, {"V": v0}, (), **_step_params(cfg, tau, k))
+    return s, st["V"]
+
+
+def _reference_clif(x, v0, m0, cfg):
+    from snnlab.neurons.base import run_steps
+    from snnlab.neurons.clif import clif_step
+
+    s, st, _ = run_steps(clif_step, x, {"V": v0, "M": m0}, (), **_step_params(cfg))
+    return s, st["V"], st["M"]
+
+
+def _reference_ilif(x, v0, m0, a0, xp0, sp0, cfg):
+    from snnlab.neurons.base import run_steps
+    from snnlab.neurons.ilif import ilif_step
+
+    c = cpu.cfg_dict(cfg)
+    state = {"V": v0, "M": m0, "A": a0, "X_prev": xp0, "S_prev": sp0}
+    s, st, _ = run_steps(ilif_step, x, state, (), kappa_i=c["kappa_i"], kappa_m=c["kappa_m"], **_step_params(cfg))
+    return s, st["V"], st["M"], st["A"]
+
+
+def _reference_glif(x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner):
+    """``glif_step`` written on the coefficients of ``cpu.glif_coefficients`` (``csrc/glif.h``'s recursion)."""
+    T, N = x.shape
+    ch = (torch.arange(N, device=x.device) // inner) % C
+    de, le, ge, qe, te = (c[ch] for c in (d, l, gam, q, vth))
+    sg = _surrogate(cfg)
+    detach = bool(cpu.cfg_dict(cfg)["detach"])
+    v, sp, spikes = v0, s0, []
+    for t in range(T):
+        i = x[t] * a[t][ch]
+        if v is None:
+            h = i - le
+        else:
+            dv = de * v
+            h = (dv - le) + i
+            if sp is not None:
+                spd = sp.detach() if detach else sp
+                h = (h - (dv * ge) * spd) - qe * spd
+        s = sg.spike(h - te)
+        spikes.append(s)
+        v, sp = h, s
+    return torch.stack(spikes), v
+
+
+def _reference_grads(fn, inputs, needs, grads):
+    """dL/d(inputs) of ``fn(*inputs)`` (a tuple of outputs) for the outputs' gradients ``grads``, through the
+    reference loop with ``create_graph=True`` (double backward). ``inputs``: the saved forward inputs (tensors
+    or None, with their autograd history); ``needs``: which of them need a gradient."""
+    with torch.enable_grad():
+        outs = fn(*inputs)
+        idx = [i for i, (t, n) in enumerate(zip(inputs, needs)) if n and isinstance(t, Tensor)]
+        pairs = [(o, g) for o, g in zip(outs, grads) if g is not None and o.requires_grad]
+        got = torch.autograd.grad([o for o, _ in pairs], [inputs[i] for i in idx], [g for _, g in pairs],
+                                  create_graph=True, allow_unused=True) if idx and pairs else []
+    out = [None] * len(inputs)
+    for i, g in zip(idx, got):
+        out[i] = torch.zeros_like(inputs[i]) if g is None else g
+    return out
+
+
+def _lif_code_backward_torch(code, gs, gvT, cfg):
+    """The coded LIF backward recursion (``cpu.lif_backward_code``) in torch ops, differentiable in gs and gvT."""
+    c = cpu.cfg_dict(cfg)
+    g_all = ((code >> 1) & 1).to(gs.dtype) * (c["sg_scale"] / c["sg_width"])
+    cv, gx = gvT, []
+    for t in range(code.shape[0] - 1, -1, -1):
+        g = g_all[t]
+        gh = gs[t] * g + cv * (1.0 - c["vth"] * (0.0 if c["detach"] else g))
+        ght = gh / c["tau"]
+        gx.append(ght if c["decay_input"] else gh)
+        cv = gh - ght
+    return torch.stack(gx[::-1]), cv
+
+
+# ================================================================================================================
+# C kernels (CPU)
+# ================================================================================================================
+# ---- LIF / PLIF / KLIF -----------------------------------------------------------------------------------------
+@_op("snnlab::cpu_lif", mutates_args=(), device_types="cpu")
+def cpu_lif(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], cfg: Sequence[float],
+            record: bool, code: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """LIF/PLIF/KLIF forward: ``(s [T, N], vT [N], code [T, N] uint8 | [0], rec [R, T, N] | [0])``."""
+    return cpu.lif_forward(x.contiguous(), _c(v0), tau, k, cfg, record, code)
+
+
+@cpu_lif.register_fake
+def _(x, v0, tau, k, cfg, record, code):
+    T, N = x.shape
+    codes = x.new_empty((T, N), dtype=torch.uint8) if code and not record else _empty(x, torch.uint8)
+    rec = x.new_empty((3 if k is not None else 2, T, N)) if record else _empty(x)
+    return x.new_empty((T, N)), x.new_empty(N), codes, rec
+
+
+@_op("snnlab::cpu_lif_backward", mutates_args=(), device_types="cpu")
+def cpu_lif_backward(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], gs: Tensor,
+                     gvT: Tensor, cfg: Sequence[float], need_v0: bool, need_tau: bool,
+                     need_k: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    return cpu.lif_backward(x.contiguous(), _c(v0), tau, k, gs.contiguous(), gvT.contiguous(), cfg, need_v0,
+                            need_tau, need_k)
+
+
+@cpu_lif_backward.register_fake
+def _(x, v0, tau, k, gs, gvT, cfg, need_v0, need_tau, need_k):
+    T, N = x.shape
+    g_tau = tau.new_empty(tau.shape) if tau is not None and need_tau else _empty(x)
+    g_k = k.new_empty(k.shape) if k is not None and need_k else _empty(x)
+    return x.new_empty((T, N)), (x.new_empty(N) if need_v0 else _empty(x)), g_tau, g_k
+
+
+@_op("snnlab::cpu_lif_code_backward", mutates_args=(), device_types="cpu")
+def cpu_lif_code_backward(code: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float],
+                          need_v0: bool) -> Tuple[Tensor, Tensor]:
+    return cpu.lif_backward_code(code, gs.contiguous(), gvT.contiguous(), cfg, need_v0)
+
+
+@cpu_lif_code_backward.register_fake
+def _(code, gs, gvT, cfg, need_v0):
+    T, N = code.shape
+    return gs.new_empty((T, N)), (gs.new_empty(N) if need_v0 else _empty(gs))
+
+
+def _cpu_lif_setup(ctx, inputs, output):
+    x, v0, tau, k, cfg, record, code = inputs
+    ctx.mark_non_differentiable(output[2], output[3])
+    ctx.cfg = list(cfg)
+    ctx.code = bool(code and not record)
+    ctx.shape = tuple(x.shape)
+    if ctx.code:
+        ctx.save_for_backward(output[2])  # the uint8 code only
+    else:
+        ctx.save_for_backward(x, v0, tau, k)
+
+
+def _cpu_lif_backward(ctx, gs, gvT, _gcode, _grec):
+    need = ctx.needs_input_grad
+    T, N = ctx.shape
+    if ctx.code:
+        (code,) = ctx.saved_tensors
+        like = gs if gs is not None else gvT
+        gs, gvT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like)
+        if torch.is_grad_enabled():  # create_graph=True
+            gx, gv0 = _lif_code_backward_torch(code, gs, gvT, ctx.cfg)
+        else:
+            gx, gv0 = cpu_lif_code_backward(code, gs, gvT, ctx.cfg, need[1])
+        return gx, _pick(gv0, need[1]), None, None, None, None, None
+    x, v0, tau, k = ctx.saved_tensors
+    gs, gvT = _grad_out(gs, (T, N), x), _grad_out(gvT, (N,), x)
+    if torch.is_grad_enabled():
+        g = _reference_grads(lambda *a: _reference_lif(*a, ctx.cfg), (x, v0, tau, k), need[:4], (gs, gvT))
+        return (*g, None, None, None)
+    gx, gv0, g_tau, g_k = cpu_lif_backward(x, v0, tau, k, gs, gvT, ctx.cfg, need[1], need[2], need[3])
+    return gx, _pick(gv0, need[1]), _pick(g_tau, need[2]), _pick(g_k, need[3]), None, None, None
+
+
+cpu_lif.register_autograd(_cpu_lif_backward, setup_context=_cpu_lif_setup)
+
+
+# ---- CLIF ------------------------------------------------------------------------------------------------------
+@_op("snnlab::cpu_clif", mutates_args=(), device_types="cpu")
+def cpu_clif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], cfg: Sequence[float],
+             record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """CLIF forward: ``(s, vT, mT, rec [3, T, N] (H, V, M) | [0])``."""
+    return cpu.clif_forward(x.contiguous(), _c(v0), _c(m0), cfg, record)
+
+
+@cpu_clif.register_fake
+def _(x, v0, m0, cfg, record):
+    T, N = x.shape
+    return x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), (x.new_empty((3, T, N)) if record else _empty(x))
+
+
+@_op("snnlab::cpu_clif_backward", mutates_args=(), device_types="cpu")
+def cpu_clif_backward(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], gs: Tensor, gvT: Tensor, gmT: Tensor,
+                      cfg: Sequence[float], need_v0: bool, need_m0: bool) -> Tuple[Tensor, Tensor, Tensor]:
+    return cpu.clif_backward(x.contiguous(), _c(v0), _c(m0), gs.contiguous(), gvT.contiguous(), gmT.contiguous(),
+                             cfg, need_v0, need_m0)
+
+
+@cpu_clif_backward.register_fake
+def _(x, v0, m0, gs, gvT, gmT, cfg, need_v0, need_m0):
+    T, N = x.shape
+    return x.new_empty((T, N)), (x.new_empty(N) if need_v0 else _empty(x)), (x.new_empty(N) if need_m0 else _empty(x))
+
+
+def _cpu_clif_setup(ctx, inputs, output):
+    x, v0, m0, cfg, record = inputs
+    ctx.mark_non_differentiable(output[3])
+    ctx.cfg = list(cfg)
+    ctx.save_for_backward(x, v0, m0)
+
+
+def _cpu_clif_backward(ctx, gs, gvT, gmT, _grec):
+    need = ctx.needs_input_grad
+    x, v0, m0 = ctx.saved_tensors
+    T, N = x.shape
+    gs, gvT, gmT = _grad_out(gs, (T, N), x), _grad_out(gvT, (N,), x), _grad_out(gmT, (N,), x)
+    if torch.is_grad_enabled():
+        g = _reference_grads(lambda *a: _reference_clif(*a, ctx.cfg), (x, v0, m0), need[:3], (gs, gvT, gmT))
+        return (*g, None, None)
+    gx, gv0, gm0 = cpu_clif_backward(x, v0, m0, gs, gvT, gmT, ctx.cfg, need[1], need[2])
+    return gx, _pick(gv0, need[1]), _pick(gm0, need[2]), None, None
+
+
+cpu_clif.register_autograd(_cpu_clif_backward, setup_context=_cpu_clif_setup)
+
+
+# ---- ILIF ------------------------------------------------------------------------------------------------------
+@_op("snnlab::cpu_ilif", mutates_args=(), device_types="cpu")
+def cpu_ilif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
+             sp0: Optional[Tensor], cfg: Sequence[float], record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """ILIF forward: ``(s, vT, mT, aT, rec [4, T, N] (H, V, A, M) | [0])``."""
+    return cpu.ilif_forward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), cfg, record)
+
+
+@cpu_ilif.register_fake
+def _(x, v0, m0, a0, xp0, sp0, cfg, record):
+    T, N = x.shape
+    return (x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), x.new_empty(N),
+            x.new_empty((4, T, N)) if record else _empty(x))
+
+
+@_op("snnlab::cpu_ilif_backward", mutates_args=(), device_types="cpu")
+def cpu_ilif_backward(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor],
+                      xp0: Optional[Tensor], sp0: Optional[Tensor], gs: Tensor, gvT: Tensor, gmT: Tensor, gaT: Tensor,
+                      cfg: Sequence[float], need: Sequence[bool]) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    return cpu.ilif_backward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), gs.contiguous(),
+                             gvT.contiguous(), gmT.contiguous(), gaT.contiguous(), cfg, list(need))
+
+
+@cpu_ilif_backward.register_fake
+def _(x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, cfg, need):
+    T, N = x.shape
+    return (x.new_empty((T, N)), *(x.new_empty(N) if n else _empty(x) for n in need))
+
+
+def _cpu_ilif_setup(ctx, inputs, output):
+    x, v0, m0, a0, xp0, sp0, cfg, record = inputs
+    ctx.mark_non_differentiable(output[4])
+    ctx.cfg = list(cfg)
+    ctx.save_for_backward(x, v0, m0, a0, xp0, sp0)
+
+
+def _cpu_ilif_backward(ctx, gs, gvT, gmT, gaT, _grec):
+    need = ctx.needs_input_grad
+    saved = ctx.saved_tensors
+    x = saved[0]
+    T, N = x.shape
+    gs = _grad_out(gs, (T, N), x)
+    gvT, gmT, gaT = (_grad_out(g, (N,), x) for g in (gvT, gmT, gaT))
+    if torch.is_grad_enabled():
+        g = _reference_grads(lambda *a: _reference_ilif(*a, ctx.cfg), saved, need[:6], (gs, gvT, gmT, gaT))
+        return (*g, None, None)
+    grads = cpu_ilif_backward(*saved, gs, gvT, gmT, gaT, ctx.cfg, list(need[1:6]))
+    return (grads[0], *(_pick(g, need[i + 1]) for i, g in enumerate(grads[1:])), None, None)
+
+
+cpu_ilif.register_autograd(_cpu_ilif_backward, setup_context=_cpu_ilif_setup)
+
+
+# ---- GLIF ------------------------------------------------------------------------------------------------------
+@_op("snnlab::cpu_glif", mutates_args=(), device_types="cpu")
+def cpu_glif(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
+             q: Tensor, vth: Tensor, cfg: Sequence[float], C: int, inner: int,
+             record: bool) -> Tuple[Tensor, Tensor, Tensor]:
+    """GLIF forward: ``(s, vT, rec [1, T, N] (H) | [0])``; coefficients of ``cpu.glif_coefficients``."""
+    return cpu.glif_forward(x.contiguous(), _c(v0), _c(s0), *(c.contiguous() for c in (a, d, l, gam, q, vth)), cfg,
+                            C, inner, record)
+
+
+@cpu_glif.register_fake
+def _(x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner, record):
+    T, N = x.shape
+    return x.new_empty((T, N)), x.new_empty(N), (x.new_empty((1, T, N)) if record else _empty(x))
+
+
+@_op("snnlab::cpu_glif_backward", mutates_args=(), device_types="cpu")
+def cpu_glif_backward(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor,
+                      gam: Tensor, q: Tensor, vth: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float], C: int,
+                      inner: int, need_v0: bool, need_s0: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                                          Tensor, Tensor, Tensor, Tensor]:
+    return cpu.glif_backward(x.contiguous(), _c(v0), _c(s0), *(c.contiguous() for c in (a, d, l, gam, q, vth)),
+                             gs.contiguous(), gvT.contiguous(), cfg, C, inner, need_v0, need_s0)
+
+
+@cpu_glif_backward.register_fake
+def _(x, v0, s0, a, d, l, gam, q, vth, gs, gvT, cfg, C, inner, need_v0, need_s0):
+    T, N = x.shape
+    return (x.new_empty((T, N)), x.new_empty(N) if need_v0 else _empty(x), x.new_empty(N) if need_s0 else _empty(x),
+            a.new_empty((T, C)), *(a.new_empty(C) for _ in range(5)))
+
+
+def _glif_setup(ctx, inputs, output):
+    x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner, record = inputs
+    ctx.mark_non_differentiable(output[2])
+    ctx.cfg, ctx.C, ctx.inner = list(cfg), C, inner
+    ctx.save_for_backward(x, v0, s0, a, d, l, gam, q, vth)
+
+
+def _glif_reference_grads(ctx, saved, need, gs, gvT):
+    return _reference_grads(lambda *a: _reference_glif(*a, ctx.cfg, ctx.C, ctx.inner), saved, need[:9], (gs, gvT))
+
+
+def _cpu_glif_backward(ctx, gs, gvT, _grec):
+    need = ctx.needs_input_grad
+    saved = ctx.saved_tensors
+    x = saved[0]
+    T, N = x.shape
+    gs, gvT = _grad_out(gs, (T, N), x), _grad_out(gvT, (N,), x)
+    if torch.is_grad_enabled():
+        return (*_glif_reference_grads(ctx, saved, need, gs, gvT), None, None, None, None)
+    grads = cpu_glif_backward(*saved, gs, gvT, ctx.cfg, ctx.C, ctx.inner, need[1], need[2])
+    return (*(_pick(g, need[i]) for i, g in enumerate(grads)), None, None, None, None)
+
+
+cpu_glif.register_autograd(_cpu_glif_backward, setup_context=_glif_setup)
