@@ -414,3 +414,237 @@ def _cpu_glif_backward(ctx, gs, gvT, _grec):
 
 
 cpu_glif.register_autograd(_cpu_glif_backward, setup_context=_glif_setup)
+
+
+# ================================================================================================================
+# Triton kernels (CUDA tensors, or CPU tensors under TRITON_INTERPRET=1). The forward ops also return the float32
+# state rows the backward kernels read (H; CLIF M; ILIF M, A), saved for backward.
+# ================================================================================================================
+def _tk():
+    from snnlab.kernels import triton as tk
+
+    return tk
+
+
+def _no_double_backward(ctx, name):
+    """create_graph=True through a Triton kernel: refused (the Triton path does not keep x, which the reference
+    recomputation needs)."""
+    raise RuntimeError(f"snnlab: double backward (create_graph=True) through the Triton {name} kernel is not "
+                       "supported (it keeps no input x to recompute from); build the neuron with "
+                       "backend='reference' (or run it on CPU tensors) for second-order gradients")
+
+
+def _f32(x, shape):
+    return x.new_empty(shape, dtype=torch.float32)
+
+
+# ---- LIF / PLIF / KLIF -----------------------------------------------------------------------------------------
+@_op("snnlab::triton_lif", mutates_args=())
+def triton_lif(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], cfg: Sequence[float],
+               record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(s, vT, h [T, N] float32, rec [1|2, T, N] float32 (V, KLIF's F) | [0])``"""
+    return _tk().lif_forward(x.contiguous(), _c(v0), tau, k, cfg, record)
+
+
+@triton_lif.register_fake
+def _(x, v0, tau, k, cfg, record):
+    T, N = x.shape
+    rec = _f32(x, (2 if k is not None else 1, T, N)) if record else _empty(x)
+    return x.new_empty((T, N)), x.new_empty(N), _f32(x, (T, N)), rec
+
+
+@_op("snnlab::triton_lif_backward", mutates_args=())
+def triton_lif_backward(x: Optional[Tensor], v0: Optional[Tensor], h: Tensor, tau: Optional[Tensor],
+                        k: Optional[Tensor], gs: Tensor, gvT: Tensor, cfg: Sequence[float], need_v0: bool,
+                        need_tau: bool, need_k: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    return _tk().lif_backward(_c(x), _c(v0), h, tau, k, gs.contiguous(), gvT.contiguous(), cfg, need_v0, need_tau,
+                              need_k)
+
+
+@triton_lif_backward.register_fake
+def _(x, v0, h, tau, k, gs, gvT, cfg, need_v0, need_tau, need_k):
+    T, N = h.shape
+    g_tau = tau.new_empty(tau.shape) if tau is not None and need_tau else _empty(h)
+    g_k = k.new_empty(k.shape) if k is not None and need_k else _empty(h)
+    return gs.new_empty((T, N)), (gs.new_empty(N) if need_v0 else _empty(h)), g_tau, g_k
+
+
+def _triton_lif_setup(ctx, inputs, output):
+    x, v0, tau, k, cfg, record = inputs
+    ctx.mark_non_differentiable(output[2], output[3])
+    ctx.cfg = list(cfg)
+    need_x = bool(cpu.cfg_dict(cfg)["decay_input"]) and tau is not None and ctx.needs_input_grad[2]
+    ctx.save_for_backward(x if need_x else None, v0, output[2], tau, k)
+
+
+def _triton_lif_backward(ctx, gs, gvT, _gh, _grec):
+    if torch.is_grad_enabled():
+        _no_double_backward(ctx, "LIF")
+    need = ctx.needs_input_grad
+    x, v0, h, tau, k = ctx.saved_tensors
+    T, N = h.shape
+    like = gs if gs is not None else gvT
+    gs, gvT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like)
+    gx, gv0, g_tau, g_k = triton_lif_backward(x, v0, h, tau, k, gs, gvT, ctx.cfg, need[1], need[2], need[3])
+    return gx, _pick(gv0, need[1]), _pick(g_tau, need[2]), _pick(g_k, need[3]), None, None
+
+
+triton_lif.register_autograd(_triton_lif_backward, setup_context=_triton_lif_setup)
+
+
+# ---- CLIF ------------------------------------------------------------------------------------------------------
+@_op("snnlab::triton_clif", mutates_args=())
+def triton_clif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], cfg: Sequence[float],
+                record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``(s, vT, mT, h, m [T, N] float32, rec [1, T, N] float32 (V) | [0])``"""
+    return _tk().clif_forward(x.contiguous(), _c(v0), _c(m0), cfg, record)
+
+
+@triton_clif.register_fake
+def _(x, v0, m0, cfg, record):
+    T, N = x.shape
+    return (x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), _f32(x, (T, N)), _f32(x, (T, N)),
+            _f32(x, (1, T, N)) if record else _empty(x))
+
+
+@_op("snnlab::triton_clif_backward", mutates_args=())
+def triton_clif_backward(m0: Optional[Tensor], h: Tensor, m: Tensor, gs: Tensor, gvT: Tensor, gmT: Tensor,
+                         cfg: Sequence[float], need_v0: bool, need_m0: bool) -> Tuple[Tensor, Tensor, Tensor]:
+    return _tk().clif_backward(_c(m0), h, m, gs.contiguous(), gvT.contiguous(), gmT.contiguous(), cfg, need_v0,
+                               need_m0)
+
+
+@triton_clif_backward.register_fake
+def _(m0, h, m, gs, gvT, gmT, cfg, need_v0, need_m0):
+    T, N = h.shape
+    return (gs.new_empty((T, N)), gs.new_empty(N) if need_v0 else _empty(h), gs.new_empty(N) if need_m0 else _empty(h))
+
+
+def _triton_clif_setup(ctx, inputs, output):
+    x, v0, m0, cfg, record = inputs
+    ctx.mark_non_differentiable(output[3], output[4], output[5])
+    ctx.cfg = list(cfg)
+    ctx.save_for_backward(m0, output[3], output[4])
+
+
+def _triton_clif_backward(ctx, gs, gvT, gmT, _gh, _gm, _grec):
+    if torch.is_grad_enabled():
+        _no_double_backward(ctx, "CLIF")
+    need = ctx.needs_input_grad
+    m0, h, m = ctx.saved_tensors
+    T, N = h.shape
+    like = next(g for g in (gs, gvT, gmT, h) if g is not None)
+    gs, gvT, gmT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like), _grad_out(gmT, (N,), like)
+    gx, gv0, gm0 = triton_clif_backward(m0, h, m, gs, gvT, gmT, ctx.cfg, need[1], need[2])
+    return gx, _pick(gv0, need[1]), _pick(gm0, need[2]), None, None
+
+
+triton_clif.register_autograd(_triton_clif_backward, setup_context=_triton_clif_setup)
+
+
+# ---- ILIF ------------------------------------------------------------------------------------------------------
+@_op("snnlab::triton_ilif", mutates_args=())
+def triton_ilif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
+                sp0: Optional[Tensor], cfg: Sequence[float],
+                record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``(s, vT, mT, aT, h, m, a [T, N] float32, rec [1, T, N] float32 (V) | [0])``"""
+    return _tk().ilif_forward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), cfg, record)
+
+
+@triton_ilif.register_fake
+def _(x, v0, m0, a0, xp0, sp0, cfg, record):
+    T, N = x.shape
+    return (x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), x.new_empty(N), _f32(x, (T, N)), _f32(x, (T, N)),
+            _f32(x, (T, N)), _f32(x, (1, T, N)) if record else _empty(x))
+
+
+@_op("snnlab::triton_ilif_backward", mutates_args=())
+def triton_ilif_backward(x: Tensor, xp0: Optional[Tensor], sp0: Optional[Tensor], h: Tensor, m: Tensor, a: Tensor,
+                         gs: Tensor, gvT: Tensor, gmT: Tensor, gaT: Tensor, cfg: Sequence[float],
+                         need: Sequence[bool]) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    return _tk().ilif_backward(x.contiguous(), _c(xp0), _c(sp0), h, m, a, gs.contiguous(), gvT.contiguous(),
+                               gmT.contiguous(), gaT.contiguous(), cfg, list(need))
+
+
+@triton_ilif_backward.register_fake
+def _(x, xp0, sp0, h, m, a, gs, gvT, gmT, gaT, cfg, need):
+    T, N = h.shape
+    has_p = xp0 is not None
+    return (gs.new_empty((T, N)), *(gs.new_empty(N) if n and (i < 3 or has_p) else _empty(h)
+                                    for i, n in enumerate(need)))
+
+
+def _triton_ilif_setup(ctx, inputs, output):
+    x, v0, m0, a0, xp0, sp0, cfg, record = inputs
+    ctx.mark_non_differentiable(*output[4:])
+    ctx.cfg = list(cfg)
+    ctx.save_for_backward(x, xp0, sp0, output[4], output[5], output[6])
+
+
+def _triton_ilif_backward(ctx, gs, gvT, gmT, gaT, _gh, _gm, _ga, _grec):
+    if torch.is_grad_enabled():
+        _no_double_backward(ctx, "ILIF")
+    need = ctx.needs_input_grad
+    x, xp0, sp0, h, m, a = ctx.saved_tensors
+    T, N = h.shape
+    like = next(g for g in (gs, gvT, gmT, gaT, x) if g is not None)
+    gs = _grad_out(gs, (T, N), like)
+    gvT, gmT, gaT = (_grad_out(g, (N,), like) for g in (gvT, gmT, gaT))
+    grads = triton_ilif_backward(x, xp0, sp0, h, m, a, gs, gvT, gmT, gaT, ctx.cfg, list(need[1:6]))
+    return (grads[0], *(_pick(g, need[i + 1]) if g.numel() else None for i, g in enumerate(grads[1:])), None, None)
+
+
+triton_ilif.register_autograd(_triton_ilif_backward, setup_context=_triton_ilif_setup)
+
+
+# ---- GLIF ------------------------------------------------------------------------------------------------------
+@_op("snnlab::triton_glif", mutates_args=())
+def triton_glif(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
+                q: Tensor, vth: Tensor, cfg: Sequence[float], C: int, inner: int) -> Tuple[Tensor, Tensor, Tensor]:
+    """``(s, vT, h [T, N] float32)``: H is saved for backward and is GLIF's record (V = H)."""
+    return _tk().glif_forward(x.contiguous(), _c(v0), _c(s0), *(c.contiguous() for c in (a, d, l, gam, q, vth)),
+                              cfg, C, inner)
+
+
+@triton_glif.register_fake
+def _(x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner):
+    T, N = x.shape
+    return x.new_empty((T, N)), x.new_empty(N), _f32(x, (T, N))
+
+
+@_op("snnlab::triton_glif_backward", mutates_args=())
+def triton_glif_backward(x: Optional[Tensor], v0: Optional[Tensor], s0: Optional[Tensor], h: Tensor, a: Tensor,
+                         d: Tensor, gam: Tensor, q: Tensor, vth: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float],
+                         C: int, inner: int) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
+                                                      Tensor, Tensor]:
+    return _tk().glif_backward(_c(x), _c(v0), _c(s0), h, *(c.contiguous() for c in (a, d, gam, q, vth)),
+                               gs.contiguous(), gvT.contiguous(), cfg, C, inner)
+
+
+@triton_glif_backward.register_fake
+def _(x, v0, s0, h, a, d, gam, q, vth, gs, gvT, cfg, C, inner):
+    T, N = h.shape
+    return (gs.new_empty((T, N)), gs.new_empty(N) if v0 is not None else _empty(h),
+            gs.new_empty(N) if s0 is not None else _empty(h), _f32(h, (T, C)), *(_f32(h, (C,)) for _ in range(5)))
+
+
+def _triton_glif_setup(ctx, inputs, output):
+    x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner = inputs
+    ctx.mark_non_differentiable(output[2])
+    ctx.cfg, ctx.C, ctx.inner = list(cfg), C, inner
+    ctx.save_for_backward(x if ctx.needs_input_grad[3] else None, v0, s0, output[2], a, d, gam, q, vth)
+
+
+def _triton_glif_backward(ctx, gs, gvT, _gh):
+    if torch.is_grad_enabled():
+        _no_double_backward(ctx, "GLIF")
+    need = ctx.needs_input_grad
+    x, v0, s0, h, a, d, gam, q, vth = ctx.saved_tensors
+    T, N = h.shape
+    like = gs if gs is not None else gvT
+    gs, gvT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like)
+    grads = triton_glif_backward(x, v0, s0, h, a, d, gam, q, vth, gs, gvT, ctx.cfg, ctx.C, ctx.inner)
+    return (*(_pick(g, need[i]) for i, g in enumerate(grads)), None, None, None)
+
+
+triton_glif.register_autograd(_triton_glif_backward, setup_context=_triton_glif_setup)
