@@ -41,6 +41,12 @@ def _warn_once(key: str, message: str) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
+# The environment probes below run once per process and are constants to torch.compile: dynamo calls them at
+# trace time instead of tracing their file-system and import work (which would break the graph).
+_constant = getattr(getattr(torch, "compiler", None), "assume_constant_result", lambda fn: fn)
+
+
+@_constant
 def _cpu_ready() -> "str | None":
     """None when the C kernels can be built here, else the reason."""
     from snnlab.kernels import build
@@ -50,14 +56,25 @@ def _cpu_ready() -> "str | None":
     return None
 
 
-def _triton_ready(x: torch.Tensor) -> "str | None":
+@_constant
+def _triton_import_error() -> "str | None":
     try:
         import triton  # noqa: F401
     except Exception as exc:  # ImportError or a broken install
         return f"triton is not importable ({exc}); pip install triton"
-    if x.is_cuda:
-        return None
-    if os.environ.get("TRITON_INTERPRET") == "1":
+    return None
+
+
+@_constant
+def _triton_interpreting() -> bool:
+    return os.environ.get("TRITON_INTERPRET") == "1"
+
+
+def _triton_ready(x: torch.Tensor) -> "str | None":
+    why = _triton_import_error()
+    if why is not None:
+        return why
+    if x.is_cuda or _triton_interpreting():
         return None
     return "backend='triton' needs CUDA tensors (or TRITON_INTERPRET=1 for the interpreter on CPU)"
 
