@@ -394,7 +394,7 @@ def _run_glif(neuron, x: torch.Tensor, state: dict, record: bool):
     s0 = _flat_state(state.get("S"), shape, dtype)
     s, vT, rec = ops.cpu_glif(x.contiguous().view(T, N), v0, s0, *coefs, neuron_cfg(neuron), C, inner, record)
     spikes = s.view(x.shape)
-    new_state = {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
+    new_state = {"V": vT.view(shape), "S": spikes[-1], "t": t0 + T}  # an int (GLIF.get_state makes it a tensor)
     return (spikes, new_state, _records("glif", rec, x.shape)) if record else (spikes, new_state)
 
 

@@ -787,7 +787,7 @@ def _run_glif(neuron, x: torch.Tensor, state: dict, record: bool):
     s, vT, h = ops.triton_glif(x2, _flat(state.get("V"), shape, x2), _flat(state.get("S"), shape, x2), *coefs,
                                neuron_cfg(neuron), C, inner)
     spikes = s.view(x.shape)
-    new_state = {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
+    new_state = {"V": vT.view(shape), "S": spikes[-1], "t": t0 + T}  # an int (GLIF.get_state makes it a tensor)
     if not record:
         return spikes, new_state
     hx = h.to(x.dtype).view(x.shape)
