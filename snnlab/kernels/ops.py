@@ -50,9 +50,47 @@ if not HAVE_CUSTOM_OPS:  # pragma: no cover - torch < 2.4
     raise ImportError(f"snnlab.kernels.ops needs torch.library.custom_op (torch >= 2.4); this is torch "
                       f"{torch.__version__}")
 
-_op = torch.library.custom_op
 if hasattr(cpu, "clamp_tie"):
     cpu.clamp_tie()  # its one-off autograd probe cannot run inside an op (below the autograd dispatch key)
+
+
+def _define(name: str, impl, device_types=None):
+    """The custom op ``name`` running ``impl`` (its schema comes from ``impl``'s annotations)."""
+    op = torch.library.custom_op(name, impl, mutates_args=(), device_types=device_types)
+    op._snnlab_impl = impl
+    return op
+
+
+def _run(op, *args):
+    """Call ``op``: through the dispatcher while torch.compile traces (dynamo or AOTAutograd: the op is a node of
+    the graph), directly otherwise (eagerly, the dispatcher's Python layers cost tens of microseconds a call)."""
+    if torch.compiler.is_compiling():
+        return op(*args)
+    return op._snnlab_impl(*args)
+
+
+def _entry(op, setup_context, backward):
+    """The function the kernels' ``run`` calls for a forward op: the op itself under torch.compile; eagerly, an
+    ``autograd.Function`` with the same implementation, setup and backward (no dispatcher overhead)."""
+
+    def forward(ctx, *args):
+        out = op._snnlab_impl(*args)
+        setup_context(ctx, args, out)
+        return out
+
+    # named after the op, so that its autograd node reads e.g. snnlab_cpu_lifBackward
+    Function = type("snnlab_" + op._name.split("::")[-1], (torch.autograd.Function,),
+                    {"forward": staticmethod(forward), "backward": staticmethod(lambda ctx, *g: backward(ctx, *g))})
+
+    def call(*args):
+        if torch.compiler.is_compiling():
+            return op(*args)
+        if torch.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return Function.apply(*args)
+        return op._snnlab_impl(*args)
+
+    call.op = op
+    return call
 
 
 def _c(t: Optional[Tensor]) -> Optional[Tensor]:
@@ -177,14 +215,16 @@ def _lif_code_backward_torch(code, gs, gvT, cfg):
 # C kernels (CPU)
 # ================================================================================================================
 # ---- LIF / PLIF / KLIF -----------------------------------------------------------------------------------------
-@_op("snnlab::cpu_lif", mutates_args=(), device_types="cpu")
-def cpu_lif(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], cfg: Sequence[float],
+def _cpu_lif_impl(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], cfg: Sequence[float],
             record: bool, code: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """LIF/PLIF/KLIF forward: ``(s [T, N], vT [N], code [T, N] uint8 | [0], rec [R, T, N] | [0])``."""
     return cpu.lif_forward(x.contiguous(), _c(v0), tau, k, cfg, record, code)
 
 
-@cpu_lif.register_fake
+cpu_lif_op = _define("snnlab::cpu_lif", _cpu_lif_impl, device_types="cpu")
+
+
+@cpu_lif_op.register_fake
 def _(x, v0, tau, k, cfg, record, code):
     T, N = x.shape
     codes = x.new_empty((T, N), dtype=torch.uint8) if code and not record else _empty(x, torch.uint8)
@@ -192,15 +232,17 @@ def _(x, v0, tau, k, cfg, record, code):
     return x.new_empty((T, N)), x.new_empty(N), codes, rec
 
 
-@_op("snnlab::cpu_lif_backward", mutates_args=(), device_types="cpu")
-def cpu_lif_backward(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], gs: Tensor,
+def _cpu_lif_backward_impl(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], gs: Tensor,
                      gvT: Tensor, cfg: Sequence[float], need_v0: bool, need_tau: bool,
                      need_k: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     return cpu.lif_backward(x.contiguous(), _c(v0), tau, k, gs.contiguous(), gvT.contiguous(), cfg, need_v0,
                             need_tau, need_k)
 
 
-@cpu_lif_backward.register_fake
+cpu_lif_backward_op = _define("snnlab::cpu_lif_backward", _cpu_lif_backward_impl, device_types="cpu")
+
+
+@cpu_lif_backward_op.register_fake
 def _(x, v0, tau, k, gs, gvT, cfg, need_v0, need_tau, need_k):
     T, N = x.shape
     g_tau = tau.new_empty(tau.shape) if tau is not None and need_tau else _empty(x)
@@ -208,13 +250,15 @@ def _(x, v0, tau, k, gs, gvT, cfg, need_v0, need_tau, need_k):
     return x.new_empty((T, N)), (x.new_empty(N) if need_v0 else _empty(x)), g_tau, g_k
 
 
-@_op("snnlab::cpu_lif_code_backward", mutates_args=(), device_types="cpu")
-def cpu_lif_code_backward(code: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float],
+def _cpu_lif_code_backward_impl(code: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float],
                           need_v0: bool) -> Tuple[Tensor, Tensor]:
     return cpu.lif_backward_code(code, gs.contiguous(), gvT.contiguous(), cfg, need_v0)
 
 
-@cpu_lif_code_backward.register_fake
+cpu_lif_code_backward_op = _define("snnlab::cpu_lif_code_backward", _cpu_lif_code_backward_impl, device_types="cpu")
+
+
+@cpu_lif_code_backward_op.register_fake
 def _(code, gs, gvT, cfg, need_v0):
     T, N = code.shape
     return gs.new_empty((T, N)), (gs.new_empty(N) if need_v0 else _empty(gs))
@@ -242,42 +286,47 @@ def _cpu_lif_backward(ctx, gs, gvT, _gcode, _grec):
         if torch.is_grad_enabled():  # create_graph=True
             gx, gv0 = _lif_code_backward_torch(code, gs, gvT, ctx.cfg)
         else:
-            gx, gv0 = cpu_lif_code_backward(code, gs, gvT, ctx.cfg, need[1])
+            gx, gv0 = _run(cpu_lif_code_backward_op, code, gs, gvT, ctx.cfg, need[1])
         return gx, _pick(gv0, need[1]), None, None, None, None, None
     x, v0, tau, k = ctx.saved_tensors
     gs, gvT = _grad_out(gs, (T, N), x), _grad_out(gvT, (N,), x)
     if torch.is_grad_enabled():
         g = _reference_grads(lambda *a: _reference_lif(*a, ctx.cfg), (x, v0, tau, k), need[:4], (gs, gvT))
         return (*g, None, None, None)
-    gx, gv0, g_tau, g_k = cpu_lif_backward(x, v0, tau, k, gs, gvT, ctx.cfg, need[1], need[2], need[3])
+    gx, gv0, g_tau, g_k = _run(cpu_lif_backward_op, x, v0, tau, k, gs, gvT, ctx.cfg, need[1], need[2], need[3])
     return gx, _pick(gv0, need[1]), _pick(g_tau, need[2]), _pick(g_k, need[3]), None, None, None
 
 
-cpu_lif.register_autograd(_cpu_lif_backward, setup_context=_cpu_lif_setup)
+cpu_lif_op.register_autograd(_cpu_lif_backward, setup_context=_cpu_lif_setup)
+cpu_lif = _entry(cpu_lif_op, _cpu_lif_setup, _cpu_lif_backward)
 
 
 # ---- CLIF ------------------------------------------------------------------------------------------------------
-@_op("snnlab::cpu_clif", mutates_args=(), device_types="cpu")
-def cpu_clif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], cfg: Sequence[float],
+def _cpu_clif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], cfg: Sequence[float],
              record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """CLIF forward: ``(s, vT, mT, rec [3, T, N] (H, V, M) | [0])``."""
     return cpu.clif_forward(x.contiguous(), _c(v0), _c(m0), cfg, record)
 
 
-@cpu_clif.register_fake
+cpu_clif_op = _define("snnlab::cpu_clif", _cpu_clif_impl, device_types="cpu")
+
+
+@cpu_clif_op.register_fake
 def _(x, v0, m0, cfg, record):
     T, N = x.shape
     return x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), (x.new_empty((3, T, N)) if record else _empty(x))
 
 
-@_op("snnlab::cpu_clif_backward", mutates_args=(), device_types="cpu")
-def cpu_clif_backward(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], gs: Tensor, gvT: Tensor, gmT: Tensor,
+def _cpu_clif_backward_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], gs: Tensor, gvT: Tensor, gmT: Tensor,
                       cfg: Sequence[float], need_v0: bool, need_m0: bool) -> Tuple[Tensor, Tensor, Tensor]:
     return cpu.clif_backward(x.contiguous(), _c(v0), _c(m0), gs.contiguous(), gvT.contiguous(), gmT.contiguous(),
                              cfg, need_v0, need_m0)
 
 
-@cpu_clif_backward.register_fake
+cpu_clif_backward_op = _define("snnlab::cpu_clif_backward", _cpu_clif_backward_impl, device_types="cpu")
+
+
+@cpu_clif_backward_op.register_fake
 def _(x, v0, m0, gs, gvT, gmT, cfg, need_v0, need_m0):
     T, N = x.shape
     return x.new_empty((T, N)), (x.new_empty(N) if need_v0 else _empty(x)), (x.new_empty(N) if need_m0 else _empty(x))
@@ -298,37 +347,42 @@ def _cpu_clif_backward(ctx, gs, gvT, gmT, _grec):
     if torch.is_grad_enabled():
         g = _reference_grads(lambda *a: _reference_clif(*a, ctx.cfg), (x, v0, m0), need[:3], (gs, gvT, gmT))
         return (*g, None, None)
-    gx, gv0, gm0 = cpu_clif_backward(x, v0, m0, gs, gvT, gmT, ctx.cfg, need[1], need[2])
+    gx, gv0, gm0 = _run(cpu_clif_backward_op, x, v0, m0, gs, gvT, gmT, ctx.cfg, need[1], need[2])
     return gx, _pick(gv0, need[1]), _pick(gm0, need[2]), None, None
 
 
-cpu_clif.register_autograd(_cpu_clif_backward, setup_context=_cpu_clif_setup)
+cpu_clif_op.register_autograd(_cpu_clif_backward, setup_context=_cpu_clif_setup)
+cpu_clif = _entry(cpu_clif_op, _cpu_clif_setup, _cpu_clif_backward)
 
 
 # ---- ILIF ------------------------------------------------------------------------------------------------------
-@_op("snnlab::cpu_ilif", mutates_args=(), device_types="cpu")
-def cpu_ilif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
+def _cpu_ilif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
              sp0: Optional[Tensor], cfg: Sequence[float], record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """ILIF forward: ``(s, vT, mT, aT, rec [4, T, N] (H, V, A, M) | [0])``."""
     return cpu.ilif_forward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), cfg, record)
 
 
-@cpu_ilif.register_fake
+cpu_ilif_op = _define("snnlab::cpu_ilif", _cpu_ilif_impl, device_types="cpu")
+
+
+@cpu_ilif_op.register_fake
 def _(x, v0, m0, a0, xp0, sp0, cfg, record):
     T, N = x.shape
     return (x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), x.new_empty(N),
             x.new_empty((4, T, N)) if record else _empty(x))
 
 
-@_op("snnlab::cpu_ilif_backward", mutates_args=(), device_types="cpu")
-def cpu_ilif_backward(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor],
+def _cpu_ilif_backward_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor],
                       xp0: Optional[Tensor], sp0: Optional[Tensor], gs: Tensor, gvT: Tensor, gmT: Tensor, gaT: Tensor,
                       cfg: Sequence[float], need: Sequence[bool]) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     return cpu.ilif_backward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), gs.contiguous(),
                              gvT.contiguous(), gmT.contiguous(), gaT.contiguous(), cfg, list(need))
 
 
-@cpu_ilif_backward.register_fake
+cpu_ilif_backward_op = _define("snnlab::cpu_ilif_backward", _cpu_ilif_backward_impl, device_types="cpu")
+
+
+@cpu_ilif_backward_op.register_fake
 def _(x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, cfg, need):
     T, N = x.shape
     return (x.new_empty((T, N)), *(x.new_empty(N) if n else _empty(x) for n in need))
@@ -351,16 +405,16 @@ def _cpu_ilif_backward(ctx, gs, gvT, gmT, gaT, _grec):
     if torch.is_grad_enabled():
         g = _reference_grads(lambda *a: _reference_ilif(*a, ctx.cfg), saved, need[:6], (gs, gvT, gmT, gaT))
         return (*g, None, None)
-    grads = cpu_ilif_backward(*saved, gs, gvT, gmT, gaT, ctx.cfg, list(need[1:6]))
+    grads = _run(cpu_ilif_backward_op, *saved, gs, gvT, gmT, gaT, ctx.cfg, list(need[1:6]))
     return (grads[0], *(_pick(g, need[i + 1]) for i, g in enumerate(grads[1:])), None, None)
 
 
-cpu_ilif.register_autograd(_cpu_ilif_backward, setup_context=_cpu_ilif_setup)
+cpu_ilif_op.register_autograd(_cpu_ilif_backward, setup_context=_cpu_ilif_setup)
+cpu_ilif = _entry(cpu_ilif_op, _cpu_ilif_setup, _cpu_ilif_backward)
 
 
 # ---- GLIF ------------------------------------------------------------------------------------------------------
-@_op("snnlab::cpu_glif", mutates_args=(), device_types="cpu")
-def cpu_glif(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
+def _cpu_glif_impl(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
              q: Tensor, vth: Tensor, cfg: Sequence[float], C: int, inner: int,
              record: bool) -> Tuple[Tensor, Tensor, Tensor]:
     """GLIF forward: ``(s, vT, rec [1, T, N] (H) | [0])``; coefficients of ``cpu.glif_coefficients``."""
@@ -368,14 +422,16 @@ def cpu_glif(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d
                             C, inner, record)
 
 
-@cpu_glif.register_fake
+cpu_glif_op = _define("snnlab::cpu_glif", _cpu_glif_impl, device_types="cpu")
+
+
+@cpu_glif_op.register_fake
 def _(x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner, record):
     T, N = x.shape
     return x.new_empty((T, N)), x.new_empty(N), (x.new_empty((1, T, N)) if record else _empty(x))
 
 
-@_op("snnlab::cpu_glif_backward", mutates_args=(), device_types="cpu")
-def cpu_glif_backward(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor,
+def _cpu_glif_backward_impl(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor,
                       gam: Tensor, q: Tensor, vth: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float], C: int,
                       inner: int, need_v0: bool, need_s0: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor,
                                                                           Tensor, Tensor, Tensor, Tensor]:
@@ -383,7 +439,10 @@ def cpu_glif_backward(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: 
                              gs.contiguous(), gvT.contiguous(), cfg, C, inner, need_v0, need_s0)
 
 
-@cpu_glif_backward.register_fake
+cpu_glif_backward_op = _define("snnlab::cpu_glif_backward", _cpu_glif_backward_impl, device_types="cpu")
+
+
+@cpu_glif_backward_op.register_fake
 def _(x, v0, s0, a, d, l, gam, q, vth, gs, gvT, cfg, C, inner, need_v0, need_s0):
     T, N = x.shape
     return (x.new_empty((T, N)), x.new_empty(N) if need_v0 else _empty(x), x.new_empty(N) if need_s0 else _empty(x),
@@ -409,11 +468,12 @@ def _cpu_glif_backward(ctx, gs, gvT, _grec):
     gs, gvT = _grad_out(gs, (T, N), x), _grad_out(gvT, (N,), x)
     if torch.is_grad_enabled():
         return (*_glif_reference_grads(ctx, saved, need, gs, gvT), None, None, None, None)
-    grads = cpu_glif_backward(*saved, gs, gvT, ctx.cfg, ctx.C, ctx.inner, need[1], need[2])
+    grads = _run(cpu_glif_backward_op, *saved, gs, gvT, ctx.cfg, ctx.C, ctx.inner, need[1], need[2])
     return (*(_pick(g, need[i]) for i, g in enumerate(grads)), None, None, None, None)
 
 
-cpu_glif.register_autograd(_cpu_glif_backward, setup_context=_glif_setup)
+cpu_glif_op.register_autograd(_cpu_glif_backward, setup_context=_glif_setup)
+cpu_glif = _entry(cpu_glif_op, _glif_setup, _cpu_glif_backward)
 
 
 # ================================================================================================================
@@ -439,29 +499,33 @@ def _f32(x, shape):
 
 
 # ---- LIF / PLIF / KLIF -----------------------------------------------------------------------------------------
-@_op("snnlab::triton_lif", mutates_args=())
-def triton_lif(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], cfg: Sequence[float],
+def _triton_lif_impl(x: Tensor, v0: Optional[Tensor], tau: Optional[Tensor], k: Optional[Tensor], cfg: Sequence[float],
                record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """``(s, vT, h [T, N] float32, rec [1|2, T, N] float32 (V, KLIF's F) | [0])``"""
     return _tk().lif_forward(x.contiguous(), _c(v0), tau, k, cfg, record)
 
 
-@triton_lif.register_fake
+triton_lif_op = _define("snnlab::triton_lif", _triton_lif_impl)
+
+
+@triton_lif_op.register_fake
 def _(x, v0, tau, k, cfg, record):
     T, N = x.shape
     rec = _f32(x, (2 if k is not None else 1, T, N)) if record else _empty(x)
     return x.new_empty((T, N)), x.new_empty(N), _f32(x, (T, N)), rec
 
 
-@_op("snnlab::triton_lif_backward", mutates_args=())
-def triton_lif_backward(x: Optional[Tensor], v0: Optional[Tensor], h: Tensor, tau: Optional[Tensor],
+def _triton_lif_backward_impl(x: Optional[Tensor], v0: Optional[Tensor], h: Tensor, tau: Optional[Tensor],
                         k: Optional[Tensor], gs: Tensor, gvT: Tensor, cfg: Sequence[float], need_v0: bool,
                         need_tau: bool, need_k: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     return _tk().lif_backward(_c(x), _c(v0), h, tau, k, gs.contiguous(), gvT.contiguous(), cfg, need_v0, need_tau,
                               need_k)
 
 
-@triton_lif_backward.register_fake
+triton_lif_backward_op = _define("snnlab::triton_lif_backward", _triton_lif_backward_impl)
+
+
+@triton_lif_backward_op.register_fake
 def _(x, v0, h, tau, k, gs, gvT, cfg, need_v0, need_tau, need_k):
     T, N = h.shape
     g_tau = tau.new_empty(tau.shape) if tau is not None and need_tau else _empty(h)
@@ -485,36 +549,41 @@ def _triton_lif_backward(ctx, gs, gvT, _gh, _grec):
     T, N = h.shape
     like = gs if gs is not None else gvT
     gs, gvT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like)
-    gx, gv0, g_tau, g_k = triton_lif_backward(x, v0, h, tau, k, gs, gvT, ctx.cfg, need[1], need[2], need[3])
+    gx, gv0, g_tau, g_k = _run(triton_lif_backward_op, x, v0, h, tau, k, gs, gvT, ctx.cfg, need[1], need[2], need[3])
     return gx, _pick(gv0, need[1]), _pick(g_tau, need[2]), _pick(g_k, need[3]), None, None
 
 
-triton_lif.register_autograd(_triton_lif_backward, setup_context=_triton_lif_setup)
+triton_lif_op.register_autograd(_triton_lif_backward, setup_context=_triton_lif_setup)
+triton_lif = _entry(triton_lif_op, _triton_lif_setup, _triton_lif_backward)
 
 
 # ---- CLIF ------------------------------------------------------------------------------------------------------
-@_op("snnlab::triton_clif", mutates_args=())
-def triton_clif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], cfg: Sequence[float],
+def _triton_clif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], cfg: Sequence[float],
                 record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """``(s, vT, mT, h, m [T, N] float32, rec [1, T, N] float32 (V) | [0])``"""
     return _tk().clif_forward(x.contiguous(), _c(v0), _c(m0), cfg, record)
 
 
-@triton_clif.register_fake
+triton_clif_op = _define("snnlab::triton_clif", _triton_clif_impl)
+
+
+@triton_clif_op.register_fake
 def _(x, v0, m0, cfg, record):
     T, N = x.shape
     return (x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), _f32(x, (T, N)), _f32(x, (T, N)),
             _f32(x, (1, T, N)) if record else _empty(x))
 
 
-@_op("snnlab::triton_clif_backward", mutates_args=())
-def triton_clif_backward(m0: Optional[Tensor], h: Tensor, m: Tensor, gs: Tensor, gvT: Tensor, gmT: Tensor,
+def _triton_clif_backward_impl(m0: Optional[Tensor], h: Tensor, m: Tensor, gs: Tensor, gvT: Tensor, gmT: Tensor,
                          cfg: Sequence[float], need_v0: bool, need_m0: bool) -> Tuple[Tensor, Tensor, Tensor]:
     return _tk().clif_backward(_c(m0), h, m, gs.contiguous(), gvT.contiguous(), gmT.contiguous(), cfg, need_v0,
                                need_m0)
 
 
-@triton_clif_backward.register_fake
+triton_clif_backward_op = _define("snnlab::triton_clif_backward", _triton_clif_backward_impl)
+
+
+@triton_clif_backward_op.register_fake
 def _(m0, h, m, gs, gvT, gmT, cfg, need_v0, need_m0):
     T, N = h.shape
     return (gs.new_empty((T, N)), gs.new_empty(N) if need_v0 else _empty(h), gs.new_empty(N) if need_m0 else _empty(h))
@@ -535,38 +604,43 @@ def _triton_clif_backward(ctx, gs, gvT, gmT, _gh, _gm, _grec):
     T, N = h.shape
     like = next(g for g in (gs, gvT, gmT, h) if g is not None)
     gs, gvT, gmT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like), _grad_out(gmT, (N,), like)
-    gx, gv0, gm0 = triton_clif_backward(m0, h, m, gs, gvT, gmT, ctx.cfg, need[1], need[2])
+    gx, gv0, gm0 = _run(triton_clif_backward_op, m0, h, m, gs, gvT, gmT, ctx.cfg, need[1], need[2])
     return gx, _pick(gv0, need[1]), _pick(gm0, need[2]), None, None
 
 
-triton_clif.register_autograd(_triton_clif_backward, setup_context=_triton_clif_setup)
+triton_clif_op.register_autograd(_triton_clif_backward, setup_context=_triton_clif_setup)
+triton_clif = _entry(triton_clif_op, _triton_clif_setup, _triton_clif_backward)
 
 
 # ---- ILIF ------------------------------------------------------------------------------------------------------
-@_op("snnlab::triton_ilif", mutates_args=())
-def triton_ilif(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
+def _triton_ilif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
                 sp0: Optional[Tensor], cfg: Sequence[float],
                 record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """``(s, vT, mT, aT, h, m, a [T, N] float32, rec [1, T, N] float32 (V) | [0])``"""
     return _tk().ilif_forward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), cfg, record)
 
 
-@triton_ilif.register_fake
+triton_ilif_op = _define("snnlab::triton_ilif", _triton_ilif_impl)
+
+
+@triton_ilif_op.register_fake
 def _(x, v0, m0, a0, xp0, sp0, cfg, record):
     T, N = x.shape
     return (x.new_empty((T, N)), x.new_empty(N), x.new_empty(N), x.new_empty(N), _f32(x, (T, N)), _f32(x, (T, N)),
             _f32(x, (T, N)), _f32(x, (1, T, N)) if record else _empty(x))
 
 
-@_op("snnlab::triton_ilif_backward", mutates_args=())
-def triton_ilif_backward(x: Tensor, xp0: Optional[Tensor], sp0: Optional[Tensor], h: Tensor, m: Tensor, a: Tensor,
+def _triton_ilif_backward_impl(x: Tensor, xp0: Optional[Tensor], sp0: Optional[Tensor], h: Tensor, m: Tensor, a: Tensor,
                          gs: Tensor, gvT: Tensor, gmT: Tensor, gaT: Tensor, cfg: Sequence[float],
                          need: Sequence[bool]) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     return _tk().ilif_backward(x.contiguous(), _c(xp0), _c(sp0), h, m, a, gs.contiguous(), gvT.contiguous(),
                                gmT.contiguous(), gaT.contiguous(), cfg, list(need))
 
 
-@triton_ilif_backward.register_fake
+triton_ilif_backward_op = _define("snnlab::triton_ilif_backward", _triton_ilif_backward_impl)
+
+
+@triton_ilif_backward_op.register_fake
 def _(x, xp0, sp0, h, m, a, gs, gvT, gmT, gaT, cfg, need):
     T, N = h.shape
     has_p = xp0 is not None
@@ -590,30 +664,32 @@ def _triton_ilif_backward(ctx, gs, gvT, gmT, gaT, _gh, _gm, _ga, _grec):
     like = next(g for g in (gs, gvT, gmT, gaT, x) if g is not None)
     gs = _grad_out(gs, (T, N), like)
     gvT, gmT, gaT = (_grad_out(g, (N,), like) for g in (gvT, gmT, gaT))
-    grads = triton_ilif_backward(x, xp0, sp0, h, m, a, gs, gvT, gmT, gaT, ctx.cfg, list(need[1:6]))
+    grads = _run(triton_ilif_backward_op, x, xp0, sp0, h, m, a, gs, gvT, gmT, gaT, ctx.cfg, list(need[1:6]))
     return (grads[0], *(_pick(g, need[i + 1]) if g.numel() else None for i, g in enumerate(grads[1:])), None, None)
 
 
-triton_ilif.register_autograd(_triton_ilif_backward, setup_context=_triton_ilif_setup)
+triton_ilif_op.register_autograd(_triton_ilif_backward, setup_context=_triton_ilif_setup)
+triton_ilif = _entry(triton_ilif_op, _triton_ilif_setup, _triton_ilif_backward)
 
 
 # ---- GLIF ------------------------------------------------------------------------------------------------------
-@_op("snnlab::triton_glif", mutates_args=())
-def triton_glif(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
+def _triton_glif_impl(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
                 q: Tensor, vth: Tensor, cfg: Sequence[float], C: int, inner: int) -> Tuple[Tensor, Tensor, Tensor]:
     """``(s, vT, h [T, N] float32)``: H is saved for backward and is GLIF's record (V = H)."""
     return _tk().glif_forward(x.contiguous(), _c(v0), _c(s0), *(c.contiguous() for c in (a, d, l, gam, q, vth)),
                               cfg, C, inner)
 
 
-@triton_glif.register_fake
+triton_glif_op = _define("snnlab::triton_glif", _triton_glif_impl)
+
+
+@triton_glif_op.register_fake
 def _(x, v0, s0, a, d, l, gam, q, vth, cfg, C, inner):
     T, N = x.shape
     return x.new_empty((T, N)), x.new_empty(N), _f32(x, (T, N))
 
 
-@_op("snnlab::triton_glif_backward", mutates_args=())
-def triton_glif_backward(x: Optional[Tensor], v0: Optional[Tensor], s0: Optional[Tensor], h: Tensor, a: Tensor,
+def _triton_glif_backward_impl(x: Optional[Tensor], v0: Optional[Tensor], s0: Optional[Tensor], h: Tensor, a: Tensor,
                          d: Tensor, gam: Tensor, q: Tensor, vth: Tensor, gs: Tensor, gvT: Tensor, cfg: Sequence[float],
                          C: int, inner: int) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor,
                                                       Tensor, Tensor]:
@@ -621,7 +697,10 @@ def triton_glif_backward(x: Optional[Tensor], v0: Optional[Tensor], s0: Optional
                                gs.contiguous(), gvT.contiguous(), cfg, C, inner)
 
 
-@triton_glif_backward.register_fake
+triton_glif_backward_op = _define("snnlab::triton_glif_backward", _triton_glif_backward_impl)
+
+
+@triton_glif_backward_op.register_fake
 def _(x, v0, s0, h, a, d, gam, q, vth, gs, gvT, cfg, C, inner):
     T, N = h.shape
     return (gs.new_empty((T, N)), gs.new_empty(N) if v0 is not None else _empty(h),
@@ -643,8 +722,9 @@ def _triton_glif_backward(ctx, gs, gvT, _gh):
     T, N = h.shape
     like = gs if gs is not None else gvT
     gs, gvT = _grad_out(gs, (T, N), like), _grad_out(gvT, (N,), like)
-    grads = triton_glif_backward(x, v0, s0, h, a, d, gam, q, vth, gs, gvT, ctx.cfg, ctx.C, ctx.inner)
+    grads = _run(triton_glif_backward_op, x, v0, s0, h, a, d, gam, q, vth, gs, gvT, ctx.cfg, ctx.C, ctx.inner)
     return (*(_pick(g, need[i]) for i, g in enumerate(grads)), None, None, None)
 
 
-triton_glif.register_autograd(_triton_glif_backward, setup_context=_triton_glif_setup)
+triton_glif_op.register_autograd(_triton_glif_backward, setup_context=_triton_glif_setup)
+triton_glif = _entry(triton_glif_op, _triton_glif_setup, _triton_glif_backward)
