@@ -1,8 +1,10 @@
 """Fused multi-step neuron kernels: C on CPU (``cpu.py`` + ``csrc/``), Triton on GPU (``triton.py``).
 
-``dispatch(neuron, x, state)`` is called by ``snnlab.neurons.base.Neuron.forward`` when ``record=False`` and
-``neuron.backend != "reference"``; it returns ``(spikes, new_state)`` from a fused kernel, or None so that the
-reference loop runs. Backends:
+``dispatch(neuron, x, state, record=False)`` is called by ``snnlab.neurons.base.Neuron.forward`` when
+``neuron.backend != "reference"`` (and, with ``record=True``, when no gradient is needed); it returns
+``(spikes, new_state)`` (plus the recorded states with ``record``) from a fused kernel, or None so that the
+reference loop runs. The kernels are PyTorch custom operators (``ops.py``: fake implementations, autograd
+formulas), so ``torch.compile`` traces a network through them without graph breaks. Backends:
 
 * ``"auto"``: the fastest correct path: the C kernels for CPU tensors (float32/float64), Triton for CUDA tensors
   (float32/float16/bfloat16 inputs, float32 state); anything else (other dtypes, per-channel GLIF parameters

@@ -33,8 +33,7 @@ is needed, and the reference loop otherwise).
 
 Requires ``torch.library.custom_op`` (torch >= 2.4).
 """
-from __future__ import annotations
-
+# (no ``from __future__ import annotations``: torch 2.4's custom_op reads the annotations as types)
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -61,10 +60,13 @@ def _define(name: str, impl, device_types=None):
     return op
 
 
+_is_compiling = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
+
+
 def _run(op, *args):
     """Call ``op``: through the dispatcher while torch.compile traces (dynamo or AOTAutograd: the op is a node of
     the graph), directly otherwise (eagerly, the dispatcher's Python layers cost tens of microseconds a call)."""
-    if torch.compiler.is_compiling():
+    if _is_compiling():
         return op(*args)
     return op._snnlab_impl(*args)
 
@@ -83,7 +85,7 @@ def _entry(op, setup_context, backward):
                     {"forward": staticmethod(forward), "backward": staticmethod(lambda ctx, *g: backward(ctx, *g))})
 
     def call(*args):
-        if torch.compiler.is_compiling():
+        if _is_compiling():
             return op(*args)
         if torch.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
             return Function.apply(*args)
@@ -357,7 +359,8 @@ cpu_clif = _entry(cpu_clif_op, _cpu_clif_setup, _cpu_clif_backward)
 
 # ---- ILIF ------------------------------------------------------------------------------------------------------
 def _cpu_ilif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
-             sp0: Optional[Tensor], cfg: Sequence[float], record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+             sp0: Optional[Tensor], cfg: Sequence[float],
+             record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """ILIF forward: ``(s, vT, mT, aT, rec [4, T, N] (H, V, A, M) | [0])``."""
     return cpu.ilif_forward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), cfg, record)
 
@@ -374,7 +377,8 @@ def _(x, v0, m0, a0, xp0, sp0, cfg, record):
 
 def _cpu_ilif_backward_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor],
                       xp0: Optional[Tensor], sp0: Optional[Tensor], gs: Tensor, gvT: Tensor, gmT: Tensor, gaT: Tensor,
-                      cfg: Sequence[float], need: Sequence[bool]) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+                      cfg: Sequence[float],
+                      need: Sequence[bool]) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     return cpu.ilif_backward(x.contiguous(), _c(v0), _c(m0), _c(a0), _c(xp0), _c(sp0), gs.contiguous(),
                              gvT.contiguous(), gmT.contiguous(), gaT.contiguous(), cfg, list(need))
 
@@ -613,7 +617,8 @@ triton_clif = _entry(triton_clif_op, _triton_clif_setup, _triton_clif_backward)
 
 
 # ---- ILIF ------------------------------------------------------------------------------------------------------
-def _triton_ilif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor], xp0: Optional[Tensor],
+def _triton_ilif_impl(x: Tensor, v0: Optional[Tensor], m0: Optional[Tensor], a0: Optional[Tensor],
+                      xp0: Optional[Tensor],
                 sp0: Optional[Tensor], cfg: Sequence[float],
                 record: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """``(s, vT, mT, aT, h, m, a [T, N] float32, rec [1, T, N] float32 (V) | [0])``"""
@@ -673,7 +678,8 @@ triton_ilif = _entry(triton_ilif_op, _triton_ilif_setup, _triton_ilif_backward)
 
 
 # ---- GLIF ------------------------------------------------------------------------------------------------------
-def _triton_glif_impl(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor, gam: Tensor,
+def _triton_glif_impl(x: Tensor, v0: Optional[Tensor], s0: Optional[Tensor], a: Tensor, d: Tensor, l: Tensor,
+                      gam: Tensor,
                 q: Tensor, vth: Tensor, cfg: Sequence[float], C: int, inner: int) -> Tuple[Tensor, Tensor, Tensor]:
     """``(s, vT, h [T, N] float32)``: H is saved for backward and is GLIF's record (V = H)."""
     return _tk().glif_forward(x.contiguous(), _c(v0), _c(s0), *(c.contiguous() for c in (a, d, l, gam, q, vth)),
