@@ -188,8 +188,12 @@ def _reference_grads(fn, inputs, needs, grads):
     reference loop with ``create_graph=True`` (double backward). ``inputs``: the saved forward inputs (tensors
     or None, with their autograd history); ``needs``: which of them need a gradient."""
     with torch.enable_grad():
+        # differentiate with respect to aliases (views) of the inputs: with respect to the inputs themselves,
+        # autograd.grad would also follow paths through another input's history (an initial state computed from
+        # the same KLIF k by the previous chunk) and that path would then be counted twice
+        inputs = [t.view_as(t) if isinstance(t, Tensor) and t.requires_grad else t for t in inputs]
         outs = fn(*inputs)
-        idx = [i for i, (t, n) in enumerate(zip(inputs, needs)) if n and isinstance(t, Tensor)]
+        idx = [i for i, (t, n) in enumerate(zip(inputs, needs)) if n and isinstance(t, Tensor) and t.requires_grad]
         pairs = [(o, g) for o, g in zip(outs, grads) if g is not None and o.requires_grad]
         got = torch.autograd.grad([o for o, _ in pairs], [inputs[i] for i in idx], [g for _, g in pairs],
                                   create_graph=True, allow_unused=True) if idx and pairs else []
