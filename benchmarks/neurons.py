@@ -310,6 +310,8 @@ def _run_default_pass(args) -> dict:
                str(args.repeats), "--T", *map(str, args.T), "--N", *map(str, args.N), "--neurons", *args.neurons]
         if not args.record:
             cmd.append("--no-record")
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
         subprocess.run(cmd, check=True)
         return json.loads(path.read_text())
 
@@ -323,8 +325,11 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--no-record", dest="record", action="store_false", help="skip the record=True timings")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     ap.add_argument("--default-pass", type=Path, default=None, help=argparse.SUPPRESS)  # internal: child process
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.default_pass:
         torch.manual_seed(0)
         args.default_pass.write_text(json.dumps(default_process_pass(args)))
