@@ -98,7 +98,7 @@ def run_glif_case(params, T, dtype_name, noncontig):
         s = mod(xb.float() if mod is ref else xb)
         st = mod.get_state()
         if mod is fast:  # the carried H comes (behind a view) from the Triton GLIF function
-            assert type(st["V"].grad_fn.next_functions[0][0]).__name__ == "_GLIFBackward", st["V"].grad_fn
+            assert "snnlab_triton_glif" in type(st["V"].grad_fn.next_functions[0][0]).__name__, st["V"].grad_fn
         assert int(st["t"]) == t_first + T
         loss = loss + (s.float() * wts).sum() + (st["V"].float() * wv).sum() + (st["S"].float() * ws).sum()
         # allow_unused: without an initial V, T = 1 never uses D, gamma, Q (then the kernel's gradient must be 0)
