@@ -199,4 +199,4 @@ def _fallback(neuron, target: str, why: str, key: "str | None" = None) -> None:
     _warn_once(key or f"{kind}:{target}:{why}",
                f"snnlab.kernels: {kind} (backend='auto') runs the reference loop (plain torch, slower), not the "
                f"fused {fast}: {why}. Set backend='reference' to choose that path explicitly and silence this "
-               f"warning.", stacklevel=5)
+               f"warning.", stacklevel=7)  # the module's caller (past forward, _call_impl, _wrapped_call_impl)
