@@ -56,7 +56,7 @@ def _ran_kernel(mod, x):
     mod.reset()
     out = mod(x)
     node = out.grad_fn
-    while node is not None and "Function" not in type(node).__name__:
+    while node is not None and not ("Function" in type(node).__name__ or type(node).__name__.startswith("snnlab_")):
         node = node.next_functions[0][0] if node.next_functions else None
     return node is not None
 
