@@ -20,8 +20,9 @@ Variants, each with every neuron (lif plif glif klif clif ilif, each with snnlab
   different, integer neuron);
 * ``per_step``: snnlab eager called once per time step (``x[t:t+1]``, the state carried by the neurons), the
   pattern of the papers' single-step code;
-* ``identity`` / ``identity_compiled``: the same network with every neuron replaced by ``nn.Identity`` (eager /
-  compiled), once per network. The **neuron overhead** of a variant = its step time minus the identity step time
+* ``identity`` / ``identity_compiled``: the same network with every neuron replaced by an identity (eager /
+  compiled), once per network; the identity is ``x.contiguous()`` (``Materialize``), so that, as with a neuron,
+  the layers after it compute all T steps of the direct-encoded input instead of one broadcast step. The **neuron overhead** of a variant = its step time minus the identity step time
   of the same mode (eager variants: ``identity``; compiled: ``identity_compiled``).
 
 Timing: after one warm-up step per variant (the compiled variants compile there; the compile time is recorded),
@@ -75,6 +76,16 @@ BASELINES = ("identity", "identity_compiled")
 
 
 # ------------------------------------------------------------------------------------------------ networks
+class Materialize(nn.Module):
+    """The identity "neuron" of the baseline: ``x.contiguous()``. With direct encoding the layers before the first
+    neuron see the same image at every step (a stride-0 time axis, computed once by ``TimeFold``); a neuron makes
+    the steps differ, so the layers after it compute T steps. This identity does the same (one copy where the
+    input is still static, nothing otherwise), so that the baseline network does the same convolution work."""
+
+    def forward(self, x):
+        return x.contiguous()
+
+
 def _swap_neurons(model: nn.Module, make) -> nn.Module:
     """Replace every snnlab neuron module of ``model`` (in place) by ``make(old)``."""
     for name, mod in list(model.named_modules()):
@@ -124,7 +135,7 @@ def build(model_name: str, neuron: str, variant: str, T: int):
     model = M.build(model_name, neuron=neuron, neuron_params=params, num_classes=10, in_channels=shape[0],
                     **options)
     if variant.startswith("identity"):
-        _swap_neurons(model, lambda m: nn.Identity())
+        _swap_neurons(model, lambda m: Materialize())
     elif variant == "spikingjelly":
         missing = []
         model = _swap_neurons(model, lambda m: sj_neuron(m, T) or missing.append(m.kind) or nn.Identity())
