@@ -5,7 +5,8 @@
   accumulated over all batches seen inside the block: ``rate_l = Σ S / (#neurons · T · #samples)``.
 * ``SurrogateWindowMonitor(model)``: fraction of pre-reset potentials inside the surrogate's support,
   ``|H − V_th| ≤ γ/2`` (γ = the neuron's surrogate width; for smooth surrogates the equivalent width), per layer and
-  per step. It runs the neurons with ``record=True`` (the reference loop) while active.
+  per step. It runs the neurons with ``record=True`` while active (the reference loop when a gradient is needed,
+  as in training; the fused kernels' records otherwise, e.g. under ``torch.no_grad()``).
 * ``GradientMonitor(model)``: after ``backward``, ``param_grad_norms()`` gives the L2 norm of the gradient of each
   module's parameters, and ``step_grad_norms()`` the L2 norm of ∂L/∂S[t] (the gradient reaching each neuron
   layer's spike output) per layer and per time step.

@@ -310,6 +310,8 @@ class Trainer:
             from snnlab.distributed import wrap_ddp
 
             self.net = wrap_ddp(self.model, self.device)
+        if cfg.compile:  # the fused neuron kernels are custom ops: the whole network compiles without graph breaks
+            self.net = torch.compile(self.net)
         if cfg.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                                              weight_decay=cfg.weight_decay)
