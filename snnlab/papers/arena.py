@@ -848,7 +848,7 @@ def plot_control(ctrl, ctrl_fx):
     ax1.set_ylabel("final test accuracy")
     ax1.set_ylim(0, 1.03)
     d = sorted(rec["delay"].unique())
-    ax1.set_title(f"delayed recall d = {', '.join(str(int(x)) for x in d)}: ● full BPTT, ○ k_trunc = 1")
+    ax1.set_title(f"delayed recall d = {', '.join(str(int(x)) for x in d)}: ● full BPTT, □ k_trunc = 1")
     fx = ctrl_fx[ctrl_fx["task"] == "recall"]
     data = {r.label: (r.effect, r.ci_low, r.ci_high) for r in fx.itertuples() if math.isfinite(r.ci_low)}
     colors = {r.label: plotting.neuron_color(r.neuron) for r in fx.itertuples()}
