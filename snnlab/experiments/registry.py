@@ -383,8 +383,8 @@ def _register_quick() -> None:
 #: Every neuron (and the ReLU ANN, T = 1) trains this network with this data, budget and optimiser; neuron settings
 #: are the CLIF code's (paper_neuron_params("clif", neuron)). Sizing measurements: snnlab/papers/benchmark.py.
 BENCH_FMNIST = dict(profile="quick", model="small_conv", model_params={"channels": [8, 16], "hidden": 128},
-                    dataset="fashion_mnist", T=4, batch_size=64, epochs=2, train_subset=20000, test_subset=None,
-                    optimizer="adamw", lr=3e-3, weight_decay=0.0, schedule="cosine", loss="tet", seed=0,
+                    dataset="fashion_mnist", T=4, batch_size=64, epochs=2, train_subset=12000, test_subset=None,
+                    optimizer="adamw", lr=3e-3, weight_decay=0.0, schedule="cosine_steps", loss="tet", seed=0,
                     eval_batch_size=250, num_threads=1)
 #: the event-camera variant: simulated DVS Fashion-MNIST (34×34×2 frames, T = 4), the 10k/2k prefix `make data-quick`
 #: generates (the whole generated test set is evaluated).
