@@ -211,3 +211,44 @@ class GradientMonitor(_Monitor):
 
     def clear(self) -> None:
         self._step = {}
+
+
+class NeuronInputMonitor(_Monitor):
+    """The input current X of every neuron layer (the tensor each neuron module is called with, ``[T, B, ...]``),
+    kept detached on the CPU while the block is active: ``inputs()`` gives ``{layer: X}`` in ``neuron_layers``
+    order, the calls of one layer concatenated along the batch axis (1). ``max_samples`` keeps at most that many
+    samples per layer (the first ones). Used to feed a trained network's layer inputs to single-neuron analyses
+    (``snnlab.analysis.measure_temporal_factor``) without writing hooks."""
+
+    def __init__(self, model: nn.Module, max_samples: "int | None" = None):
+        super().__init__(model)
+        if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, int)
+                                        or max_samples < 1):
+            raise ValueError(f"max_samples must be None or a positive int, got {max_samples!r}")
+        self.max_samples = max_samples
+        self._x: Dict[str, List[torch.Tensor]] = {}
+
+    def attach(self):
+        for name, m in self.layers:
+            self._handles.append(m.register_forward_hook(self._hook(name)))
+        return self
+
+    def _hook(self, name: str):
+        def fn(module, inputs, output):
+            x = inputs[0].detach()
+            have = sum(t.shape[1] for t in self._x.get(name, ()))
+            if self.max_samples is not None:
+                if have >= self.max_samples:
+                    return
+                x = x[:, : self.max_samples - have]
+            self._x.setdefault(name, []).append(x.cpu().clone())
+        return fn
+
+    def inputs(self) -> "OrderedDict[str, torch.Tensor]":
+        return OrderedDict((n, torch.cat(self._x[n], dim=1)) for n, _ in self.layers if n in self._x)
+
+    def clear(self) -> None:
+        self._x = {}
+
+
+__all__ += ["NeuronInputMonitor"]
