@@ -109,10 +109,11 @@ def _tag(neuron: str) -> str:
 
 
 def _smoke_config(neuron: str, seed: int, gamma: float = 1.0):
-    """The smoke net (registry ``smoke-<neuron>``) with the Rectangle surrogate of width γ (spiking neurons)."""
+    """The smoke net (registry ``smoke-<neuron>``) with the benchmark's neuron settings (``benchmark.neuron_params``:
+    the CLIF code's τ = 2, V_th = 1, soft reset) and the Rectangle surrogate of width γ (spiking neurons)."""
     cell: Dict[str, Any] = {"neuron": neuron, "seed": seed}
     if neuron != "relu":
-        cell.update({"neuron_params.surrogate": "rectangle", "neuron_params.width": float(gamma)})
+        cell["neuron_params"] = {**B.neuron_params(neuron), "surrogate": "rectangle", "width": float(gamma)}
     return C.resolve("smoke", **cell)
 
 
@@ -952,6 +953,8 @@ def sweep_summary(runs, probes=None):
     SOP energy, and (with ``probes``) window occupancy and in-window temporal factor."""
     import pandas as pd
 
+    if not len(runs):
+        return pd.DataFrame(columns=["set", "neuron", "gamma", "seeds"])
     df = runs.copy()
     if probes is not None and len(probes):
         df = df.merge(probes, on=["set", "neuron", "gamma", "seed"], how="left")
@@ -972,6 +975,8 @@ def table_summary(table):
     energies."""
     import pandas as pd
 
+    if not len(table):
+        return pd.DataFrame(columns=["table", "neuron", "seeds"])
     rows = []
     for (t, n), d in table.groupby(["table", "neuron"], sort=False):
         row = {"table": t, "neuron": n, "seeds": len(d)}
@@ -1194,6 +1199,8 @@ def fig_gamma_sweep(summary, runs, profile: str, set_name: str) -> dict:
         if col in s:
             _gamma_points(ax, s, col, scale)
         ax.set_ylabel(label)
+    lo, hi = axes[0, 1].get_ylim()
+    axes[0, 1].set_ylim(max(lo, 0.0), min(hi, 100.0))   # an interval beyond 0-100 % is drawn up to the edge
     for ax in axes[1]:
         ax.set_xlabel("rectangle surrogate width γ")
     axes[0, 0].legend(fontsize=8)
@@ -1228,6 +1235,10 @@ def fig_train_loss(epochs, profile: str) -> dict:
                 ax.plot(ep, m, ls=ls, marker="o", ms=3, color=NEURON_COLORS[n], label=f"{n.upper()} γ={g:g}")
                 ax.fill_between(ep, lo, hi, color=NEURON_COLORS[n], alpha=0.1)
         integer_epochs(ax)
+        last = int(e.epoch.max())
+        if last <= 12:   # few epochs: one tick per epoch (the locator would add fractional ticks around one epoch)
+            ax.set_xticks(range(1, last + 1))
+            ax.set_xlim(0.5, last + 0.5)
         ax.set_title(s)
         ax.set_ylabel("training loss (mean, 95 % interval)")
         ax.legend(fontsize=6, ncol=2)
@@ -1255,17 +1266,20 @@ def fig_results(summary, runs, profile: str, table: str, title: str = "") -> dic
                 out[n.upper() if n != "relu" else "ANN"] = v if len(v) > 1 else (v[0], v[0], v[0])
         return out
 
+    title = title or PAPER_TABLES.get(table, (_TITLES.get(table, table),))[0]
     fig, axes = figure(1, 4, width=15, height=3.5)
     interval_points(axes[0], vals("best_test_acc", order, 100.0), ylabel="best test accuracy (%)")
+    lo, hi = axes[0].get_ylim()
+    axes[0].set_ylim(max(lo, 0.0), min(hi, 100.0))   # an interval beyond 0-100 % is drawn up to the edge
     interval_bars(axes[1], vals("firing_rate", spiking), ylabel="mean test firing rate")
     interval_bars(axes[2], vals("energy_sop_uJ", order), ylabel="energy / sample, SOP (µJ)")
     interval_bars(axes[3], vals("energy_lemaire_uJ", order), ylabel="energy / sample, memory-aware (µJ)")
     n_seeds = int(s.seeds.max()) if len(s) else 0
-    fig.suptitle(f"{title or table}: {n_seeds} seed(s) per neuron, means with 95 % intervals", fontsize=10)
+    fig.suptitle(f"{title}: {n_seeds} seed(s) per neuron, means with 95 % intervals", fontsize=10)
     toy = " At this toy scale the energy models only rank the runs (tiny layers, SRAM costs interpolated on small " \
           "counts); they do not estimate hardware energy." if table in ("fmnist", "smoke") else ""
     return _fig(fig, f"04_results_{table}", s,
-                f"{title or table}: best test accuracy (points with 95 % intervals over seeds), mean test firing "
+                f"{title}: best test accuracy (points with 95 % intervals over seeds), mean test firing "
                 "rate and energy per test sample under the SOP convention (45 nm, 0.9/4.6 pJ) and the memory-aware "
                 "model of the CLIF/ILIF scripts (ILIF with its authors' cost multipliers), bars from zero with 95 % "
                 f"intervals, dots = seeds.{toy} Our runs; profile {profile}.",
