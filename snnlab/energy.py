@@ -694,6 +694,8 @@ def layer_geometry(model: nn.Module, x: torch.Tensor, *, skip: Sequence[str] = (
             order.append(mod)
 
     handles = [m.register_forward_hook(hook) for m in names]
+    was_training = model.training
+    model.eval()   # shapes only; eval mode lets one sample through BatchNorm and leaves the running statistics alone
     try:
         if reset:
             for mod in model.modules():
@@ -705,6 +707,7 @@ def layer_geometry(model: nn.Module, x: torch.Tensor, *, skip: Sequence[str] = (
     finally:
         for h in handles:
             h.remove()
+        model.train(was_training)
         if reset:
             for mod in model.modules():
                 r = getattr(mod, "reset", None)
