@@ -35,8 +35,9 @@ __all__ = [
     "EnergyCosts", "PRESETS", "get_preset", "sop_energy", "sops_from_rates",
     "LayerCount", "EnergyReport", "measure_sops", "measure_ann",
     "sram_access_energy", "LayerGeometry", "NeuronCost", "NEURON_COSTS", "E_ADD_PJ", "E_MUL_PJ",
-    "lemaire_counts", "lemaire_energy", "resnet18_cifar_layers", "vgg_layers", "CLIF_ENERGY_NETWORKS",
-    "VGG_CONFIGS", "table7", "table7_results", "table6_check", "table6_recount", "layer_geometry", "dense_macs",
+    "lemaire_counts", "lemaire_energy", "layer_geometry", "resnet18_cifar_layers", "vgg_layers",
+    "CLIF_ENERGY_NETWORKS",
+    "VGG_CONFIGS", "table7", "table7_results", "table6_check", "table6_recount", "dense_macs",
 ]
 
 
@@ -498,6 +499,65 @@ def lemaire_energy(layers: Sequence[LayerGeometry], neuron: str | NeuronCost | N
     return out
 
 
+def layer_geometry(model: nn.Module, input_shape: Sequence[int], *, T: int = 1, shortcuts: bool = False,
+                   layer_types: tuple = (nn.Conv2d, nn.Linear)) -> list[LayerGeometry]:
+    """The model's layers as the memory-aware model sees them, derived from the model itself: one forward pass of
+    a zero input ``[T, 1, *input_shape]`` with hooks on every ``Conv2d``/``Linear`` gives, in forward order, each
+    layer's per-sample input and output feature-map shape, kernel and stride (a linear layer: its in/out sizes).
+
+    ``input_shape`` is one sample's ``(C, H, W)`` (or ``(features,)``). ResNet shortcut convs (modules whose name
+    contains ``shortcut``) are left out unless ``shortcuts=True``, as in the CLIF code's layer lists
+    (:func:`resnet18_cifar_layers`). A module called more than once counts once (its first call). The model is
+    run in eval mode without gradients and its neuron states are reset before and after; its training mode is
+    restored."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"layer_geometry: model must be an nn.Module, got {type(model).__name__}")
+    shape = tuple(int(v) for v in input_shape)
+    if not shape or any(v < 1 for v in shape):
+        raise ValueError(f"layer_geometry: input_shape={input_shape!r} must be one sample's (C, H, W) (positive ints)")
+    _check_T(T)
+    found: dict[nn.Module, LayerGeometry] = {}
+    order: list[nn.Module] = []
+
+    def hook(mod, args, out):
+        if mod in found:
+            return
+        i, o = args[0], out
+        if isinstance(mod, nn.Linear):
+            g = LayerGeometry(int(i.shape[-1]), int(o.shape[-1]))
+        else:
+            g = LayerGeometry(tuple(int(v) for v in i.shape[-3:]), tuple(int(v) for v in o.shape[-3:]),
+                              tuple(int(v) for v in mod.kernel_size), int(mod.stride[0]))
+        found[mod] = g
+        order.append(mod)
+
+    handles = [m.register_forward_hook(hook) for name, m in model.named_modules()
+               if isinstance(m, layer_types) and (shortcuts or "shortcut" not in name)]
+    was_training = model.training
+    param = next(model.parameters(), None)
+    x = torch.zeros((T, 1) + shape, device=param.device if param is not None else "cpu")
+    try:
+        model.eval()
+        _reset_all(model)
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        _reset_all(model)
+        model.train(was_training)
+    if not order:
+        raise ValueError(f"layer_geometry: {type(model).__name__} ran no {', '.join(t.__name__ for t in layer_types)}")
+    return [found[m] for m in order]
+
+
+def _reset_all(model: nn.Module) -> None:
+    for mod in model.modules():
+        r = getattr(mod, "reset", None)
+        if callable(r) and mod is not model:
+            r()
+
+
 # ---- the layer lists of calculating_energy.py (clif.md §3.3, §3.6), generated from the architectures -----------
 
 #: Spiking VGG configurations of the CLIF code (clif.md §3.3); "M" = 2×2 average pooling.
@@ -662,68 +722,8 @@ def table6_recount(firing_rates: dict[str, dict[str, Sequence[float]]] | None = 
 
 
 # ================================================================================================================
-# the layer geometry of a model, for the memory-aware model
+# dense counts of a layer
 # ================================================================================================================
-
-def layer_geometry(model: nn.Module, x: torch.Tensor, *, skip: Sequence[str] = ("shortcut",),
-                   reset: bool = True) -> list[tuple[str, LayerGeometry]]:
-    """The ``LayerGeometry`` of every ``nn.Conv2d`` / ``nn.Linear`` of ``model`` in forward order, read from one
-    forward pass on ``x`` (``[T, B, ...]`` as the model takes it; one sample is enough) with forward hooks.
-
-    A conv gives ``(C, H, W) -> (C', H', W')`` with its kernel and stride as the layer really ran them (padding and
-    pooling included), a linear layer ``in -> out``. Layers whose qualified name contains one of ``skip`` are left
-    out (default: ResNet shortcut convs, which the CLIF and ILIF energy scripts ignore). Returns ``[(name,
-    geometry)]``; feed ``[g for _, g in ...]`` with the firing rates of the spiking layers (one per layer but the
-    last, forward order: ``Run.summary["firing_rates"]``) to :func:`lemaire_energy`. Raises for other layer kinds
-    with parameters (Conv1d/Conv3d), which the memory-aware model does not describe."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"layer_geometry: model must be an nn.Module, got {type(model).__name__}")
-    found: dict[nn.Module, dict] = {}
-    order: list[nn.Module] = []
-    names: dict[nn.Module, str] = {}
-    for name, mod in model.named_modules():
-        if isinstance(mod, (nn.Conv1d, nn.Conv3d)):
-            raise ValueError(f"layer_geometry: {name} is a {type(mod).__name__}; the memory-aware model describes "
-                             "only Conv2d and Linear layers")
-        if isinstance(mod, (nn.Conv2d, nn.Linear)) and not any(s in name for s in skip):
-            names[mod] = name
-
-    def hook(mod, args, out):
-        if mod not in found:
-            found[mod] = dict(in_shape=tuple(args[0].shape[1:]), out_shape=tuple(out.shape[1:]))
-            order.append(mod)
-
-    handles = [m.register_forward_hook(hook) for m in names]
-    was_training = model.training
-    model.eval()   # shapes only; eval mode lets one sample through BatchNorm and leaves the running statistics alone
-    try:
-        if reset:
-            for mod in model.modules():
-                r = getattr(mod, "reset", None)
-                if callable(r):
-                    r()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
-        model.train(was_training)
-        if reset:
-            for mod in model.modules():
-                r = getattr(mod, "reset", None)
-                if callable(r):
-                    r()
-    out = []
-    for mod in order:
-        f = found[mod]
-        if isinstance(mod, nn.Linear):
-            out.append((names[mod], LayerGeometry(int(mod.in_features), int(mod.out_features))))
-        else:
-            out.append((names[mod], LayerGeometry(tuple(int(v) for v in f["in_shape"]),
-                                                  tuple(int(v) for v in f["out_shape"]),
-                                                  tuple(int(k) for k in mod.kernel_size), int(mod.stride[0]))))
-    return out
-
 
 def dense_macs(layer: LayerGeometry) -> float:
     """Dense multiply-accumulates of one layer for one sample and one step: ``in·out`` (linear) or

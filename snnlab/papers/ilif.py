@@ -206,20 +206,16 @@ _GEOMETRY: Dict[tuple, list] = {}
 
 def _geometry(run) -> list:
     """``energy.layer_geometry`` of the run's network (shortcut convs left out), cached per architecture."""
-    import torch
-
     from snnlab import energy
 
     cfg = run.config
     info = run._info()
-    key = (cfg.model, repr(sorted(cfg.model_params.items())), cfg.steps, info)
+    key = (cfg.model, repr(sorted(cfg.model_params.items())), info)
     if key not in _GEOMETRY:
-        model = run.load_model("final")
         if info is None:
             raise ValueError(f"{run.dir}: no data_info.json; cannot size the network's input")
         _, ic, size = info
-        x = torch.zeros(cfg.steps, 1, ic, size, size)
-        _GEOMETRY[key] = [g for _, g in energy.layer_geometry(model, x)]
+        _GEOMETRY[key] = energy.layer_geometry(run.load_model("final"), (ic, size, size))
     return _GEOMETRY[key]
 
 
@@ -307,7 +303,7 @@ def probe(run, samples: int = 64) -> dict:
     * ``occupancy``: the fraction of pre-reset potentials inside the surrogate window ``|H − V_th| ≤ γ/2``
       (``monitors.SurrogateWindowMonitor``), mean over spiking layers;
     * ``tf_window`` / ``tf_all``: the one-step temporal factor ``|∂H[t+1]/∂H[t]|`` measured with autograd
-      (``analysis.measure_temporal_factor``) on each layer's recorded input current (``monitors.NeuronInputMonitor``),
+      (``analysis.measure_temporal_factor``) on each layer's recorded input current (``monitors.InputCapture``),
       mean over in-window neuron-steps / all neuron-steps, then over layers;
     * ``grad_first``: the L2 norm of the gradient of the first layer's weights for the loss
       ``CE(mean_t O[t], y)`` of that batch (``monitors.param_grad_norms``).
@@ -325,14 +321,14 @@ def probe(run, samples: int = 64) -> dict:
     model = run.load_model("final")
     first = next(name for name, m in model.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
     model.zero_grad(set_to_none=True)
-    with torch.enable_grad(), monitors.NeuronInputMonitor(model) as inp, \
+    with torch.enable_grad(), monitors.InputCapture(model, cpu=True) as inp, \
             monitors.SurrogateWindowMonitor(model) as win:
         reset_net(model)
         loss = losses.ce_mean_loss(model(x), y)
         loss.backward()
     reset_net(model)
     grads = monitors.param_grad_norms(model)
-    occ, X = win.occupancy(), inp.inputs()
+    occ, X = win.occupancy(), inp.inputs
     layers = []
     for name, m in neuron_layers(model):
         if not hasattr(m, "surrogate") or name not in X:
