@@ -6,16 +6,14 @@ notebooks of ``notebooks/ilif/`` run, so that they only tell the story and displ
 
 * **Families for every profile, as data** (:func:`sweep_plan`, :func:`table_plan`, :func:`plan`):
 
-  ========== =========================================================== =============================================
-  profile    γ sweep (notebook 03)                                        results table (notebook 04)
-  ========== =========================================================== =============================================
-  smoke      the smoke net, LIF/ILIF × γ ∈ SMOKE_GAMMAS × SMOKE_SEEDS      the smoke net, SMOKE_NEURONS × SMOKE_SEEDS
-  quick      the shared benchmark's slice ``benchmark.gamma(n, γ, s)``,   the benchmark's base cells ``benchmark.config``
-             LIF/ILIF × ``benchmark.GAMMAS`` × ``benchmark.SEEDS``         for every neuron × ``benchmark.SEEDS``
-  paper      registry ``ilif-gamma-cifar10-<resnet18|snn5>`` (ilif.md      registry ``ilif-<cifar10|cifar100>-resnet18-*``,
-             §2.3 item 4), γ ∈ PAPER_GAMMAS, seeds 1234–1236             ``ilif-<dvscifar10|dvsgesture>-vgg11-*``
-  dry run    the paper families cut to DRYRUN_SWEEP, through ``dryrun``  the paper tables, DRYRUN_NEURONS
-  ========== =========================================================== =============================================
+  * smoke: the smoke net (synthetic data), LIF/ILIF × γ ∈ ``SMOKE_GAMMAS`` × ``SMOKE_SEEDS`` (γ sweep, notebook
+    03); ``SMOKE_NEURONS`` × ``SMOKE_SEEDS`` (results table, notebook 04);
+  * quick: the shared benchmark's slice ``benchmark.gamma(n, γ, s)``, LIF/ILIF × ``benchmark.GAMMAS`` ×
+    ``benchmark.SEEDS``; its base cells ``benchmark.config(n, s)`` for every neuron × ``benchmark.SEEDS``;
+  * paper: the registry's ``ilif-gamma-cifar10-<resnet18|snn5>`` sweep (ilif.md §2.3 item 4; ``PAPER_GAMMAS``,
+    seeds 1234–1236) and tables ``ilif-<cifar10|cifar100>-resnet18-*``, ``ilif-<dvscifar10|dvsgesture>-vgg11-*``
+    (``PAPER_NEURONS``);
+  * paper-dryrun: the paper families cut to ``DRYRUN_SWEEP`` and ``DRYRUN_NEURONS``, through ``common.dryrun``.
 
   In the quick profile the γ = 1 cells of the sweep *are* the benchmark's LIF and ILIF base cells (same hash), and
   every run is shared by hash with the other papers' notebooks.
@@ -1029,10 +1027,12 @@ def fig_worked_trace(traces, profile: str) -> dict:
         axes[3, j].set_xlabel("time step t")
         axes[3, j].legend(fontsize=7)
     return _fig(fig, "01_worked_trace", traces,
-                "LIF and ILIF on the spec's worked input X = [1.2, 1.2, 1.2, 1.2, 0.3, 2.5] (ilif.md §1.6): pre-reset H, "
-                "post-reset V, spikes S and ILIF's inhibitory units A and M (V_th = 1, κ_I = 0.03, κ_M = 1, soft "
-                f"reset). Our simulation of the official code's neuron, not a paper figure; profile {profile}.",
-                {"neurons": ["lif", "ilif"], "taus": taus, "v_threshold": V_TH, "kappa_i": KAPPA_I, "kappa_m": KAPPA_M})
+                "LIF and ILIF on the spec's worked input X = [1.2, 1.2, 1.2, 1.2, 0.3, 2.5] (ilif.md §1.6): "
+                "pre-reset H, post-reset V, spikes S and ILIF's inhibitory units A and M (V_th = 1, κ_I = 0.03, "
+                f"κ_M = 1, soft reset). Our simulation of the official code's neuron, not a paper figure; profile "
+                f"{profile}.",
+                {"neurons": ["lif", "ilif"], "taus": taus, "v_threshold": V_TH, "kappa_i": KAPPA_I,
+                 "kappa_m": KAPPA_M})
 
 
 def fig_poisson(traces, config: Mapping, profile: str) -> dict:

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from snnlab import energy, stats
 from snnlab.experiments import get, names
