@@ -9,6 +9,9 @@
 * ``GradientMonitor(model)``: after ``backward``, ``param_grad_norms()`` gives the L2 norm of the gradient of each
   module's parameters, and ``step_grad_norms()`` the L2 norm of ∂L/∂S[t] (the gradient reaching each neuron
   layer's spike output) per layer and per time step.
+* ``neuron_parameters(model)``: the learnable scalars of every neuron layer (KLIF's ``k``, PLIF's ``w`` and its
+  τ = 1/σ(w)) as plain floats; the trainer records them in every epoch's metrics row (``neuron_parameters``), so
+  that a parameter's trajectory over epochs is read from the run, without hooks.
 
 Layer names are the modules' qualified names (``layer1.0.neuron1``); ``snnlab.models.neuron_layers`` orders them.
 """
@@ -23,7 +26,7 @@ from torch import nn
 
 from snnlab.models.layers import neuron_layers
 
-__all__ = ["FiringRateMonitor", "SurrogateWindowMonitor", "GradientMonitor", "param_grad_norms"]
+__all__ = ["FiringRateMonitor", "SurrogateWindowMonitor", "GradientMonitor", "param_grad_norms", "neuron_parameters"]
 
 
 class _Monitor(abc.ABC):
@@ -163,6 +166,23 @@ class SurrogateWindowMonitor(_Monitor):
 
     def occupancy_per_step(self) -> "OrderedDict[str, List[float]]":
         return OrderedDict((n, self._acc[n].per_step()) for n, _ in self.layers if n in self._acc)
+
+
+def neuron_parameters(model: nn.Module) -> "OrderedDict[str, Dict[str, float]]":
+    """The learnable scalar parameters of each neuron layer, ``{layer name: {parameter: value}}``, in
+    ``neuron_layers`` order: every one-element ``nn.Parameter`` the neuron module owns (KLIF ``k``, PLIF ``w``)
+    plus, for a learnable membrane time constant, ``tau`` (PLIF's 1/σ(w)). Layers without one are left out;
+    tensors with more than one element (per-channel parameters) are not scalars and are skipped."""
+    out: "OrderedDict[str, Dict[str, float]]" = OrderedDict()
+    for name, m in neuron_layers(model):
+        vals = {p_name: float(p.detach().reshape(())) for p_name, p in m.named_parameters(recurse=False)
+                if p.numel() == 1}
+        tau = getattr(m, "tau", None)  # PLIF: a tensor computed from its parameter (requires grad outside no_grad)
+        if isinstance(tau, torch.Tensor) and tau.numel() == 1 and tau.requires_grad and "tau" not in vals:
+            vals["tau"] = float(tau.detach().reshape(()))
+        if vals:
+            out[name] = vals
+    return out
 
 
 def param_grad_norms(model: nn.Module) -> "OrderedDict[str, float]":

@@ -97,3 +97,21 @@ def test_gradient_monitor_per_step_norm_of_spike_gradient():
     torch.testing.assert_close(torch.tensor(norms["net.0.module"]),
                                torch.cat([m.net[0].module.weight.grad.reshape(-1),
                                           m.net[0].module.bias.grad.reshape(-1)]).norm().float(), rtol=1e-6, atol=0)
+
+
+def test_neuron_parameters_reads_klif_k_and_plif_tau():
+    from snnlab.monitors import neuron_parameters
+
+    klif = M.build("mlp", neuron="klif", neuron_params={"k_init": 1.5}, in_features=6, hidden=(8, 5),
+                   num_classes=3, bn=False)
+    layers = [n for n, _ in M.neuron_layers(klif)]
+    with torch.no_grad():
+        M.neuron_layers(klif)[1][1].k.fill_(0.75)
+    got = neuron_parameters(klif)
+    assert list(got) == layers and got[layers[0]] == {"k": 1.5} and got[layers[1]] == {"k": 0.75}
+    plif = M.build("mlp", neuron="plif", neuron_params={"tau": 3.0}, in_features=6, hidden=(8,), num_classes=3,
+                   bn=False)
+    (name, layer), = M.neuron_layers(plif)
+    vals = neuron_parameters(plif)[name]
+    assert abs(vals["tau"] - 3.0) < 1e-6 and abs(vals["w"] + torch.log(torch.tensor(2.0)).item()) < 1e-6
+    assert neuron_parameters(_net()) == {}                      # LIF has no learnable scalar
