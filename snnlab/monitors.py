@@ -10,7 +10,8 @@
   module's parameters, and ``step_grad_norms()`` the L2 norm of ∂L/∂S[t] (the gradient reaching each neuron
   layer's spike output) per layer and per time step.
 * ``neuron_parameters(model)``: the learnable scalars of every neuron layer (KLIF's ``k``, PLIF's ``w`` and its
-  τ = 1/σ(w)) as plain floats; the trainer records them in every epoch's metrics row (``neuron_parameters``), so
+  τ = 1/σ(w)) as plain floats; the trainer records them in every epoch's metrics row (``neuron_parameters``: one
+  ``{"layer": name, ...}`` record per layer, in network order), so
   that a parameter's trajectory over epochs is read from the run, without hooks.
 
 Layer names are the modules' qualified names (``layer1.0.neuron1``); ``snnlab.models.neuron_layers`` orders them.

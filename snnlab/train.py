@@ -518,8 +518,9 @@ class Trainer:
                    "seconds": self.acc["seconds"], "samples_per_s": tr[2] / max(self.acc["seconds"], 1e-9),
                    "neuron": getattr(self.model, "neuron_name", cfg.neuron)}
             learned = neuron_parameters(self.model)
-            if learned:  # KLIF's k, PLIF's τ per layer at the end of the epoch (snnlab.monitors.neuron_parameters)
-                rec["neuron_parameters"] = dict(learned)
+            if learned:  # KLIF's k, PLIF's τ per layer at the epoch's end, in network order (a list: rows are
+                # written with sorted keys)
+                rec["neuron_parameters"] = [{"layer": name, **vals} for name, vals in learned.items()]
             t1 = time.perf_counter()
             if self.is_main:
                 # evaluation in full precision, without autocast, as the papers' code evaluates

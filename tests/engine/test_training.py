@@ -63,12 +63,12 @@ def test_smoke_run_writes_folder_and_is_reused(tmp_path, monkeypatch):
 
 def test_klif_run_records_k_per_layer_every_epoch(tmp_path):
     r = run(_cfg("smoke-klif", lr=0.5), out=tmp_path)
-    rows = r.metrics["neuron_parameters"].tolist()
-    assert len(rows) == 2 and list(rows[0]) == ["features.2", "features.6"]
+    rows = r.metrics["neuron_parameters"].tolist()                  # one list of layer records per epoch
+    assert len(rows) == 2 and [v["layer"] for v in rows[0]] == ["features.2", "features.6"]   # network order
     final = load_checkpoint(r.dir / "model_final.pt")["model"]
-    for layer, vals in rows[-1].items():                            # the last epoch's k is the final model's
-        assert vals["k"] == pytest.approx(float(final[f"{layer}.k"]), abs=1e-7)
-    assert any(abs(v["k"] - 1.0) > 1e-6 for v in rows[0].values())  # k is trained
+    for vals in rows[-1]:                                           # the last epoch's k is the final model's
+        assert vals["k"] == pytest.approx(float(final[f"{vals['layer']}.k"]), abs=1e-7)
+    assert any(abs(v["k"] - 1.0) > 1e-6 for v in rows[0])           # k is trained
 
 
 @pytest.mark.parametrize("kill_at", [("step_end", 1, 2), ("epoch_end", 1, None)], ids=["mid-epoch", "epoch-end"])
