@@ -102,8 +102,8 @@ class RunConfig:
     label_smoothing: float = 0.0
     # training mode
     seed: int = 2022
-    amp: bool = False                         # autocast fp16 + GradScaler on CUDA; ignored on the CPU except in
-                                              # the paper-dryrun profile (bfloat16 autocast, no scaler)
+    amp: bool = False                         # autocast fp16 + GradScaler on CUDA; ignored on the CPU (tests run
+                                              # it as bfloat16: snnlab.train.Trainer.cpu_amp_dtype)
     k_trunc: Optional[int] = None             # truncated BPTT window (None = full BPTT), snnlab.tbptt
     switch_neuron: Optional[Mapping] = None   # {"epoch": e, "neuron": name, "neuron_params": {...}}
     deterministic: Any = False                # True: torch.use_deterministic_algorithms; "cudnn": only the

@@ -35,7 +35,8 @@ __all__ = [
     "EnergyCosts", "PRESETS", "get_preset", "sop_energy", "sops_from_rates",
     "LayerCount", "EnergyReport", "measure_sops", "measure_ann",
     "sram_access_energy", "LayerGeometry", "NeuronCost", "NEURON_COSTS", "E_ADD_PJ", "E_MUL_PJ",
-    "lemaire_counts", "lemaire_energy", "resnet18_cifar_layers", "vgg_layers", "CLIF_ENERGY_NETWORKS",
+    "lemaire_counts", "lemaire_energy", "layer_geometry", "resnet18_cifar_layers", "vgg_layers",
+    "CLIF_ENERGY_NETWORKS",
     "VGG_CONFIGS", "table7", "table7_results", "table6_check", "table6_recount",
 ]
 
@@ -490,6 +491,65 @@ def lemaire_energy(layers: Sequence[LayerGeometry], neuron: str | NeuronCost | N
     out["total_mJ"] = (e_pot + e_par + e_io + e_ops + e_addr) * 1e-9
     out.update(c)
     return out
+
+
+def layer_geometry(model: nn.Module, input_shape: Sequence[int], *, T: int = 1, shortcuts: bool = False,
+                   layer_types: tuple = (nn.Conv2d, nn.Linear)) -> list[LayerGeometry]:
+    """The model's layers as the memory-aware model sees them, derived from the model itself: one forward pass of
+    a zero input ``[T, 1, *input_shape]`` with hooks on every ``Conv2d``/``Linear`` gives, in forward order, each
+    layer's per-sample input and output feature-map shape, kernel and stride (a linear layer: its in/out sizes).
+
+    ``input_shape`` is one sample's ``(C, H, W)`` (or ``(features,)``). ResNet shortcut convs (modules whose name
+    contains ``shortcut``) are left out unless ``shortcuts=True``, as in the CLIF code's layer lists
+    (:func:`resnet18_cifar_layers`). A module called more than once counts once (its first call). The model is
+    run in eval mode without gradients and its neuron states are reset before and after; its training mode is
+    restored."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"layer_geometry: model must be an nn.Module, got {type(model).__name__}")
+    shape = tuple(int(v) for v in input_shape)
+    if not shape or any(v < 1 for v in shape):
+        raise ValueError(f"layer_geometry: input_shape={input_shape!r} must be one sample's (C, H, W) (positive ints)")
+    _check_T(T)
+    found: dict[nn.Module, LayerGeometry] = {}
+    order: list[nn.Module] = []
+
+    def hook(mod, args, out):
+        if mod in found:
+            return
+        i, o = args[0], out
+        if isinstance(mod, nn.Linear):
+            g = LayerGeometry(int(i.shape[-1]), int(o.shape[-1]))
+        else:
+            g = LayerGeometry(tuple(int(v) for v in i.shape[-3:]), tuple(int(v) for v in o.shape[-3:]),
+                              tuple(int(v) for v in mod.kernel_size), int(mod.stride[0]))
+        found[mod] = g
+        order.append(mod)
+
+    handles = [m.register_forward_hook(hook) for name, m in model.named_modules()
+               if isinstance(m, layer_types) and (shortcuts or "shortcut" not in name)]
+    was_training = model.training
+    param = next(model.parameters(), None)
+    x = torch.zeros((T, 1) + shape, device=param.device if param is not None else "cpu")
+    try:
+        model.eval()
+        _reset_all(model)
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        _reset_all(model)
+        model.train(was_training)
+    if not order:
+        raise ValueError(f"layer_geometry: {type(model).__name__} ran no {', '.join(t.__name__ for t in layer_types)}")
+    return [found[m] for m in order]
+
+
+def _reset_all(model: nn.Module) -> None:
+    for mod in model.modules():
+        r = getattr(mod, "reset", None)
+        if callable(r) and mod is not model:
+            r()
 
 
 # ---- the layer lists of calculating_energy.py (clif.md §3.3, §3.6), generated from the architectures -----------

@@ -9,10 +9,16 @@
 * ``GradientMonitor(model)``: after ``backward``, ``param_grad_norms()`` gives the L2 norm of the gradient of each
   module's parameters, and ``step_grad_norms()`` the L2 norm of ∂L/∂S[t] (the gradient reaching each neuron
   layer's spike output) per layer and per time step.
-* ``neuron_parameters(model)``: the learnable scalars of every neuron layer (KLIF's ``k``, PLIF's ``w`` and its
-  τ = 1/σ(w)) as plain floats; the trainer records them in every epoch's metrics row (``neuron_parameters``: one
-  ``{"layer": name, ...}`` record per layer, in network order), so
-  that a parameter's trajectory over epochs is read from the run, without hooks.
+* ``InputCapture(model)``: the input current X ``[T, B, ...]`` that reaches each neuron layer (detached), for
+  re-running a layer's neuron on it (temporal factors, recorded states); ``capture_inputs(model, x)`` does one
+  forward pass and returns them.
+* ``NeuronParamLog()``: a training callback (``snnlab.experiments.run(config, callbacks=[NeuronParamLog()])``) that
+  logs the learnable neuron parameters (KLIF's k, PLIF's τ, GLIF's raw w_* parameters; per layer) after every
+  optimiser step into ``<run>/neuron_params.jsonl``; ``read_param_log(run_dir)`` reads it back.
+* ``neuron_parameters(model)``: ``neuron_param_values`` of every neuron layer (KLIF's ``k``, PLIF's ``tau``); the
+  trainer records them in every epoch's metrics row (``neuron_parameters``: one ``{"layer": name, ...}`` record per
+  layer, in network order), so a parameter's trajectory over epochs is read from any run, with or without the
+  callback.
 
 Layer names are the modules' qualified names (``layer1.0.neuron1``); ``snnlab.models.neuron_layers`` orders them.
 """
@@ -27,7 +33,8 @@ from torch import nn
 
 from snnlab.models.layers import neuron_layers
 
-__all__ = ["FiringRateMonitor", "SurrogateWindowMonitor", "GradientMonitor", "param_grad_norms", "neuron_parameters"]
+__all__ = ["FiringRateMonitor", "SurrogateWindowMonitor", "GradientMonitor", "param_grad_norms", "InputCapture",
+           "capture_inputs", "NeuronParamLog", "neuron_param_values", "read_param_log", "neuron_parameters"]
 
 
 class _Monitor(abc.ABC):
@@ -169,23 +176,6 @@ class SurrogateWindowMonitor(_Monitor):
         return OrderedDict((n, self._acc[n].per_step()) for n, _ in self.layers if n in self._acc)
 
 
-def neuron_parameters(model: nn.Module) -> "OrderedDict[str, Dict[str, float]]":
-    """The learnable scalar parameters of each neuron layer, ``{layer name: {parameter: value}}``, in
-    ``neuron_layers`` order: every one-element ``nn.Parameter`` the neuron module owns (KLIF ``k``, PLIF ``w``)
-    plus, for a learnable membrane time constant, ``tau`` (PLIF's 1/σ(w)). Layers without one are left out;
-    tensors with more than one element (per-channel parameters) are not scalars and are skipped."""
-    out: "OrderedDict[str, Dict[str, float]]" = OrderedDict()
-    for name, m in neuron_layers(model):
-        vals = {p_name: float(p.detach().reshape(())) for p_name, p in m.named_parameters(recurse=False)
-                if p.numel() == 1}
-        tau = getattr(m, "tau", None)  # PLIF: a tensor computed from its parameter (requires grad outside no_grad)
-        if isinstance(tau, torch.Tensor) and tau.numel() == 1 and tau.requires_grad and "tau" not in vals:
-            vals["tau"] = float(tau.detach().reshape(()))
-        if vals:
-            out[name] = vals
-    return out
-
-
 def param_grad_norms(model: nn.Module) -> "OrderedDict[str, float]":
     """L2 norm of the gradient of each module's own parameters (modules with at least one grad)."""
     out: "OrderedDict[str, float]" = OrderedDict()
@@ -232,3 +222,109 @@ class GradientMonitor(_Monitor):
 
     def clear(self) -> None:
         self._step = {}
+
+
+class InputCapture(_Monitor):
+    """The input X ``[T, B, ...]`` of every neuron layer (or of ``layers``, a list of names) seen inside the
+    ``with`` block: ``inputs`` maps layer name -> the last input (detached; on the CPU with ``cpu=True``)."""
+
+    def __init__(self, model: nn.Module, layers=None, cpu: bool = False):
+        super().__init__(model)
+        known = [n for n, _ in self.layers]
+        if layers is not None:
+            unknown = sorted(set(layers) - set(known))
+            if unknown:
+                raise ValueError(f"InputCapture: {unknown} are not neuron layers of the model; its layers: {known}")
+            self.layers = [(n, m) for n, m in self.layers if n in set(layers)]
+        self.cpu = cpu
+        self.inputs: "OrderedDict[str, torch.Tensor]" = OrderedDict()
+
+    def attach(self):
+        for name, m in self.layers:
+            self._handles.append(m.register_forward_pre_hook(self._hook(name)))
+        return self
+
+    def _hook(self, name: str):
+        def fn(module, args):
+            x = args[0].detach()
+            self.inputs[name] = x.cpu() if self.cpu else x
+        return fn
+
+
+def capture_inputs(model: nn.Module, x: torch.Tensor, layers=None) -> "OrderedDict[str, torch.Tensor]":
+    """One forward pass of ``x`` (``[T, B, ...]``, no gradients, neuron states reset before and after) and the
+    input current of every neuron layer, in forward order."""
+    from snnlab.models.layers import reset_net
+
+    with InputCapture(model, layers) as cap, torch.no_grad():
+        reset_net(model)
+        model(x)
+    reset_net(model)
+    return OrderedDict((n, cap.inputs[n]) for n, _ in cap.layers if n in cap.inputs)
+
+
+def neuron_param_values(module: nn.Module) -> Dict[str, float]:
+    """The learnable parameters of one neuron layer as numbers (a per-channel parameter by its mean): KLIF ``k``,
+    PLIF ``tau`` (from its parameter), and every other ``nn.Parameter`` the neuron owns by its name."""
+    out: Dict[str, float] = {}
+    kind = getattr(module, "kind", "")
+    if kind == "plif":
+        out["tau"] = float(torch.as_tensor(module.tau).detach().float().mean())
+    for name, p in module.named_parameters(recurse=False):
+        if kind == "plif" and name == "w":
+            continue
+        out[name] = float(p.detach().float().mean())
+    return out
+
+
+class NeuronParamLog:
+    """Training callback: the learnable parameters of every neuron layer after each optimiser step, appended to
+    ``<run>/neuron_params.jsonl`` at the end of every epoch (rows: epoch, step, global_step, layer, name, then one
+    key per parameter, e.g. ``k`` for KLIF, ``tau`` for PLIF). Layers without learnable parameters are skipped.
+    Resuming a run appends; ``read_param_log`` keeps the last row of each (global_step, layer)."""
+
+    FILE = "neuron_params.jsonl"
+
+    def __init__(self):
+        self.rows: list = []
+
+    def __call__(self, event: str, trainer) -> None:
+        if event == "step_end":
+            for i, (name, m) in enumerate(neuron_layers(trainer.model)):
+                values = neuron_param_values(m)
+                if values:
+                    self.rows.append(dict(epoch=trainer.epoch, step=trainer.step, global_step=trainer.global_step,
+                                          layer=i, name=name, **values))
+        elif event == "epoch_end" and getattr(trainer, "is_main", True) and self.rows:
+            import json
+
+            with open(trainer.run_dir / self.FILE, "a") as fh:
+                fh.writelines(json.dumps(r) + "\n" for r in self.rows)
+            self.rows = []
+
+
+def read_param_log(run_dir):
+    """``<run_dir>/neuron_params.jsonl`` as a DataFrame sorted by (global_step, layer), one row per step and layer
+    (the last one written), with ``progress`` = epoch + step / steps in that epoch; empty if there is no log.
+    ``run_dir`` may be a ``Run``."""
+    import pandas as pd
+    from pathlib import Path
+
+    path = Path(getattr(run_dir, "dir", run_dir)) / NeuronParamLog.FILE
+    if not path.is_file():
+        return pd.DataFrame()
+    df = pd.read_json(path, lines=True).drop_duplicates(["global_step", "layer"], keep="last")
+    steps = df.groupby("epoch").step.transform("max")
+    return df.assign(progress=df.epoch + df.step / steps).sort_values(["global_step", "layer"]).reset_index(drop=True)
+
+
+def neuron_parameters(model: nn.Module) -> "OrderedDict[str, Dict[str, float]]":
+    """The learnable parameters of every neuron layer as numbers, ``{layer name: neuron_param_values(layer)}`` in
+    network order (``neuron_layers``), layers without one left out: what the trainer records at the end of every
+    epoch (metrics ``neuron_parameters``), so that a parameter's trajectory over epochs is read from any run."""
+    out: "OrderedDict[str, Dict[str, float]]" = OrderedDict()
+    for name, m in neuron_layers(model):
+        values = neuron_param_values(m)
+        if values:
+            out[name] = values
+    return out

@@ -136,6 +136,8 @@ def execute(path: Path, profile: str, out: Path | None = None, extra: dict | Non
     except ValueError:
         rel = str(path)
     os.environ["SNNLAB_NOTEBOOK"] = rel
+    if profile == "paper-dryrun":  # the dry run reads fake datasets only, never the real ones
+        os.environ["SNNLAB_DATA"] = str(_dryrun_data())
     os.environ.setdefault("MPLBACKEND", "Agg")
     tmp = out.with_name(f".running.{out.name}")
     print(f"[nbrun] {rel} profile={profile} -> {out}", flush=True)
@@ -160,6 +162,17 @@ def execute(path: Path, profile: str, out: Path | None = None, extra: dict | Non
         atomic_write_text(out.with_suffix(".html"), body)
     os.replace(tmp, out)
     return out
+
+
+def _dryrun_data() -> Path:
+    """``SNNLAB_DATA`` when it already holds the fake datasets (the Makefile writes them), else the default
+    dry-run data folder, written if missing (``snnlab.papers.common.ensure_fake_data``)."""
+    from snnlab.papers.common import FAKE_DATA_STAMP, ensure_fake_data
+
+    given = os.environ.get("SNNLAB_DATA")
+    if given and (Path(given) / FAKE_DATA_STAMP).is_file():
+        return Path(given)
+    return ensure_fake_data()
 
 
 def _kernel_name() -> str:

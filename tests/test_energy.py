@@ -240,3 +240,67 @@ def test_paper_data_tables_load_as_dataframes():
     assert len(paper_data.table("clif_firing_rates")) == 2 * (17 + 17 + 10 + 8 + 8)
     with pytest.raises(KeyError, match="clif_table7"):
         paper_data.table("table7")
+
+
+# ------------------------------------------------------------------ layer geometry derived from the model
+def _snn5_by_hand(ic, size, nc):
+    """The hand-written snn5_noAP geometry of the ILIF notebooks (ilif.md §3.3: (c_out, kernel, stride), pad 1)."""
+    layers, c, s = [], ic, size
+    for c_out, k, st in ((16, 3, 1), (64, 5, 2), (128, 5, 2), (256, 5, 4), (256, 3, 2)):
+        s_out = (s + 2 - k) // st + 1
+        layers.append(energy.LayerGeometry((c, s, s), (c_out, s_out, s_out), (k, k), st))
+        c, s = c_out, s_out
+    return layers + [energy.LayerGeometry(c * s * s, nc)]
+
+
+def _small_conv_by_hand(ic, size, nc, channels, hidden=None):
+    layers, c, s = [], ic, size
+    for c_out in channels:
+        layers.append(energy.LayerGeometry((c, s, s), (c_out, s, s), (3, 3), 1))
+        c, s = c_out, s // 2
+    if hidden:
+        return layers + [energy.LayerGeometry(c * s * s, hidden), energy.LayerGeometry(hidden, nc)]
+    return layers + [energy.LayerGeometry(c * s * s, nc)]
+
+
+@pytest.mark.parametrize("case", [
+    ("spiking_resnet18", {}, 10, (3, 32, 32), lambda: energy.resnet18_cifar_layers(10, 3, 32)),
+    ("spiking_resnet18", {}, 100, (3, 32, 32), lambda: energy.CLIF_ENERGY_NETWORKS["CIFAR-100"]),
+    ("spiking_vgg13_bn", {}, 200, (3, 64, 64), lambda: energy.CLIF_ENERGY_NETWORKS["Tiny-ImageNet"]),
+    ("spiking_vgg11_bn", {}, 10, (2, 48, 48), lambda: energy.CLIF_ENERGY_NETWORKS["DVS-CIFAR10"]),
+    ("spiking_vgg11_bn", {}, 11, (2, 128, 128), lambda: energy.CLIF_ENERGY_NETWORKS["DVS-Gesture"]),
+    ("snn5_noap", {}, 10, (3, 32, 32), lambda: _snn5_by_hand(3, 32, 10)),
+    ("small_conv", {"channels": [8, 16], "input_size": 28}, 10, (1, 28, 28),
+     lambda: _small_conv_by_hand(1, 28, 10, [8, 16])),
+    ("small_conv", {"channels": [16, 32], "hidden": 128, "input_size": 28}, 10, (1, 28, 28),
+     lambda: _small_conv_by_hand(1, 28, 10, [16, 32], 128)),
+    ("mlp", {"hidden": [400, 200], "input_size": 28}, 10, (1, 28, 28),
+     lambda: [energy.LayerGeometry(784, 400), energy.LayerGeometry(400, 200), energy.LayerGeometry(200, 10)]),
+], ids=lambda c: f"{c[0]}-{c[2]}-{c[3][-1]}")
+def test_layer_geometry_from_the_model_equals_the_hand_written_lists(case):
+    import snnlab.models as M
+
+    name, opts, nc, shape, want = case
+    model = M.build(name, neuron="clif", num_classes=nc, in_channels=shape[0], **opts)
+    model.train()
+    got = energy.layer_geometry(model, shape)
+    assert got == want()
+    assert model.training                                    # mode restored
+    # the same geometry gives the same memory-aware energy
+    rates = [0.1] * (len(got) - 1)
+    assert energy.lemaire_energy(got, "clif", 4, rates) == energy.lemaire_energy(want(), "clif", 4, rates)
+
+
+def test_layer_geometry_options_and_errors():
+    import snnlab.models as M
+
+    m = M.build("spiking_resnet18", neuron="lif", num_classes=10, in_channels=3)
+    with_sc = energy.layer_geometry(m, (3, 32, 32), shortcuts=True)
+    assert len(with_sc) == len(energy.resnet18_cifar_layers(10)) + 3           # the three 1×1 shortcut convs
+    assert [g.kernel for g in with_sc if g.kernel == (1, 1)] == [(1, 1)] * 3
+    g = M.build("snn5_noap", neuron="glif", neuron_params={"T": 3}, num_classes=10, in_channels=3)
+    assert energy.layer_geometry(g, (3, 32, 32), T=3) == _snn5_by_hand(3, 32, 10)
+    with pytest.raises(ValueError, match="input_shape"):
+        energy.layer_geometry(m, (3, 0, 32))
+    with pytest.raises(TypeError):
+        energy.layer_geometry("resnet", (3, 32, 32))

@@ -170,3 +170,63 @@ def test_save_figure_results_and_index(tmp_path, monkeypatch):
     assert nbindex.main([]) == 0
     html = (tmp_path / "build" / "index.html").read_text()
     assert "A line" in html and "profile: quick" in html and "curve.png" in html
+
+
+# ------------------------------------------------------------------ profiles defined once; the paper dry run
+def test_makefile_profiles_are_the_config_profiles():
+    from snnlab.config import PROFILES
+
+    line = next(l for l in (ROOT / "Makefile").read_text().splitlines() if l.startswith("PROFILES"))
+    assert line.split(":=", 1)[1].split() == list(PROFILES)
+    from snnlab import notebook
+
+    assert notebook.PROFILES is PROFILES and nbrun.PROFILES is PROFILES
+
+
+def test_make_paper_dryrun_uses_fake_data_and_its_own_folders():
+    proc = _make("-n", "figures", "PROFILE=paper-dryrun", "VENV=" + sys.prefix)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert f"-m snnlab.papers.common --write-fake-data {ROOT}/build/paper-dryrun/data" in out
+    assert "build/notebooks/paper-dryrun/clif/05_neuron_comparison.ipynb" in out
+    assert "-m snnlab.nbindex --profile paper-dryrun" in out
+    env = _make("-n", "-p", "figures", "PROFILE=paper-dryrun", "VENV=" + sys.prefix).stdout
+    for var, sub in (("SNNLAB_DATA", "data"), ("SNNLAB_RUNS", "runs"), ("SNNLAB_FIGURES", "figures")):
+        assert f"{var} := {ROOT}/build/paper-dryrun/{sub}" in env, var
+
+
+def test_paper_dryrun_takes_the_paper_overrides_updated_by_its_own(tmp_path):
+    nb = _write_nb(tmp_path / "x.ipynb", "profile = 'smoke'\nT = 4\nseeds = [0]\n",
+                   {"paper": {"T": 16, "seeds": [1, 2, 3]}, "paper-dryrun": {"seeds": [1]}})
+    assert nbrun.resolve_parameters(nb, "paper-dryrun") == {"T": 16, "seeds": [1], "profile": "paper-dryrun"}
+    nb2 = _write_nb(tmp_path / "y.ipynb", "profile = 'smoke'\nT = 4\n", {"paper": {"T": 16}})
+    assert nbrun.resolve_parameters(nb2, "paper-dryrun") == {"T": 16, "profile": "paper-dryrun"}
+    assert pick("paper-dryrun", smoke=1, paper=3) == 3 and pick("paper-dryrun", paper=3, paper_dryrun=4) == 4
+
+
+def test_dry_run_figures_are_stamped_and_kept_apart(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from snnlab import nbindex
+
+    monkeypatch.setenv("SNNLAB_FIGURES", str(tmp_path / "figures"))
+    monkeypatch.setenv("SNNLAB_BUILD", str(tmp_path / "build"))
+    nb = setup("demo", "paper-dryrun", {}, quiet=True)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 2])
+    nb.save_figure(fig, "curve", data=pd.DataFrame({"t": [0, 1]}), caption="A line")
+    out = tmp_path / "figures" / "paper-dryrun" / "demo"
+    meta = json.loads((out / "curve.json").read_text())
+    assert meta["dry_run"] is True and meta["caption"].startswith("[DRY RUN") and meta["profile"] == "paper-dryrun"
+    texts = [t.get_text() for t in fig.texts]
+    assert any("DRY RUN" in t for t in texts) and any(t.startswith("DRY RUN") for t in texts)
+    assert "dry_run" in nb.results(acc=0.1) and not (tmp_path / "figures" / "demo").exists()
+    assert nbindex.main(["--profile", "paper-dryrun"]) == 0
+    html = (tmp_path / "build" / "paper-dryrun" / "index.html").read_text()
+    assert "curve.png" in html and "DRY RUN (profile paper-dryrun)" in html
+    assert nbindex.main([]) == 0                                       # the real index does not show it
+    assert "curve.png" not in (tmp_path / "build" / "index.html").read_text()

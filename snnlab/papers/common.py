@@ -30,7 +30,7 @@ import json
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -44,7 +44,7 @@ __all__ = [
     "PlanEntry", "grid", "plan", "plan_table", "train_command", "run_status", "status_table", "show_status",
     "train_or_reuse", "headless",
     "DRYRUN_PROFILE", "is_paper", "is_dryrun", "by_profile", "for_profile", "dryrun", "DRYRUN",
-    "write_fake_data", "ensure_fake_data", "dryrun_data_dir", "PAPER_DATASETS",
+    "write_fake_data", "ensure_fake_data", "dryrun_data_dir", "PAPER_DATASETS", "FAKE_DATA_STAMP",
 ]
 
 DRYRUN_PROFILE = "paper-dryrun"
@@ -263,11 +263,11 @@ def dryrun(config: RunConfig) -> RunConfig:
     """The paper config cut to one or two optimiser steps for the CPU dry run (profile ``paper-dryrun``).
 
     Kept: model and its parameters, neuron and its parameters, dataset and its options (transforms,
-    augmentation, Mixup/CutMix), T, loss, optimiser, schedule, truncation, AMP (run as bfloat16 autocast on the
-    CPU in this profile), seed. Cut: ``batch_size`` 2, ``max_steps_per_epoch`` 2 (1 for a neuron switch, which
-    runs 2 epochs switching at epoch 1), 1 epoch, ``train_subset`` = the samples those steps use, ``test_subset``
-    2, evaluation batch 2, no worker processes, one thread, a checkpoint after every step (so mid-epoch
-    checkpoints are written), quiet progress. The profile becomes ``paper-dryrun``, so the hash (and the run
+    augmentation, Mixup/CutMix), T, loss, optimiser, schedule, truncation, AMP (ignored on the CPU; the dry-run
+    tests run it as bfloat16 autocast, ``Trainer.cpu_amp_dtype``), seed. Cut: ``batch_size`` 2,
+    ``max_steps_per_epoch`` 2 (1 for a neuron switch, which runs 2 epochs switching at epoch 1), 1 epoch,
+    ``train_subset`` = the samples those steps use, ``test_subset`` 2, evaluation batch 2, no worker processes,
+    one thread, a checkpoint after every step (so mid-epoch checkpoints are written), quiet progress. The profile becomes ``paper-dryrun``, so the hash (and the run
     folder, under ``runs_dir()/paper-dryrun/``) differs from the paper run's. Idempotent."""
     if not isinstance(config, RunConfig):
         raise TypeError(f"dryrun() expects a RunConfig, got {type(config).__name__}")
@@ -297,56 +297,13 @@ def write_fake_data(root: Union[str, Path], names_: Optional[Sequence[str]] = No
     CIFAR pickles, Tiny-ImageNet folders, N-MNIST ``.bin``, CIFAR10-DVS ``.aedat4``, DVS128 Gesture).
 
     ``snnlab.data.fakes.write_fake_datasets`` does the work; returns ``{name: {"train": n, "test": n}}``."""
-    try:
-        from snnlab.data.fakes import write_fake_datasets
-    except ImportError:  # until snnlab.data.fakes lands (branch d-data): the test suite's writers
-        write_fake_datasets = _test_suite_fakes
+    from snnlab.data.fakes import write_fake_datasets
+
     return write_fake_datasets(root, names_, seed)
 
 
-def _test_suite_fakes(root, names_=None, seed: int = 0) -> dict:
-    """Interim: the datasets this checkout's loaders read, written with tests/data/fakes.py."""
-    import importlib.util
-
-    from snnlab.paths import repo_root
-
-    spec = importlib.util.spec_from_file_location("_snnlab_test_fakes", repo_root() / "tests" / "data" / "fakes.py")
-    fk = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fk)
-    root = Path(root)
-    available = ("mnist", "fashion_mnist", "cifar10", "cifar100", "nmnist", "cifar10_dvs", "dvs_gesture")
-    names_ = available if names_ is None else tuple(names_)
-    missing = sorted(set(names_) - set(available))
-    if missing:
-        raise ValueError(f"no fake writer for {missing} in this checkout (snnlab.data.fakes is missing); available: "
-                         f"{', '.join(available)}")
-    counts = {}
-    for name in names_:
-        if name == "mnist":
-            fk.fake_mnist(root / "MNIST" / "raw", n_train=30, n_test=20, seed=seed)
-            counts[name] = {"train": 30, "test": 20}
-        elif name == "fashion_mnist":
-            fk.fake_mnist(root / "FashionMNIST" / "raw", n_train=30, n_test=20, seed=seed + 1)
-            counts[name] = {"train": 30, "test": 20}
-        elif name == "cifar10":
-            fk.fake_cifar10(root, per_batch=10, n_test=20, seed=seed)
-            counts[name] = {"train": 50, "test": 20}
-        elif name == "cifar100":
-            fk.fake_cifar100(root, n_train=20, n_test=10, seed=seed + 1)
-            counts[name] = {"train": 20, "test": 10}
-        elif name == "nmnist":
-            fk.fake_nmnist(root, {"Train": 2, "Test": 1}, n_events=97, seed=seed)
-            counts[name] = {"train": 20, "test": 10}
-        elif name == "cifar10_dvs":
-            fk.fake_cifar10_dvs(root, classes=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                                               "horse", "ship", "truck"), indices=(0, 1, 900), seed=seed)
-            counts[name] = {"train": 20, "test": 10}
-        elif name == "dvs_gesture":
-            fk.fake_gesture(root, "ibmGestureTrain", {"user01_fluorescent": list(range(11)),
-                                                      "user02_led": list(range(11))}, n_events=200, seed=seed)
-            fk.fake_gesture(root, "ibmGestureTest", {"user24_led": list(range(11))}, n_events=200, seed=seed + 50)
-            counts[name] = {"train": 22, "test": 11}
-    return counts
+#: the file that marks a folder of fake datasets written by :func:`ensure_fake_data`
+FAKE_DATA_STAMP = ".snnlab-fake-data.json"
 
 
 def dryrun_data_dir() -> Path:
@@ -358,13 +315,17 @@ def dryrun_data_dir() -> Path:
 
 def ensure_fake_data(root: Optional[Union[str, Path]] = None, seed: int = 0) -> Path:
     """Write the fake paper datasets into ``root`` (default :func:`dryrun_data_dir`) once (a stamp file records it;
-    a lock makes parallel callers wait) and return ``root``."""
+    a lock makes parallel callers wait) and return ``root``. Refuses a folder that holds anything else (real
+    datasets must never be overwritten by fakes)."""
     from snnlab.fileio import atomic_write_text, file_lock
 
     root = Path(root) if root is not None else dryrun_data_dir()
     root.mkdir(parents=True, exist_ok=True)
-    stamp = root / ".snnlab-fake-data.json"
-    with file_lock(root / ".snnlab-fake-data.lock"):
+    stamp, lock = root / FAKE_DATA_STAMP, root / ".snnlab-fake-data.lock"
+    if not stamp.is_file() and not lock.exists() and any(root.iterdir()):
+        raise ValueError(f"refusing to write fake datasets into {root}: it is not empty and holds no fake data "
+                         f"(real datasets?); use an empty folder, e.g. {dryrun_data_dir()}")
+    with file_lock(lock):
         if not stamp.is_file():
             counts = write_fake_data(root, None, seed)
             atomic_write_text(stamp, json.dumps({"seed": seed, "counts": counts}, indent=1, sort_keys=True))

@@ -1,6 +1,7 @@
 """Monitors: firing rates, surrogate-window occupancy and gradient norms against direct computations."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 import snnlab.models as M
@@ -99,6 +100,53 @@ def test_gradient_monitor_per_step_norm_of_spike_gradient():
                                           m.net[0].module.bias.grad.reshape(-1)]).norm().float(), rtol=1e-6, atol=0)
 
 
+# ------------------------------------------------------------------ input capture, parameter logs
+def test_input_capture_gives_each_neuron_layer_its_input_current():
+    from snnlab import neurons
+    from snnlab.models import neuron_layers
+    from snnlab.monitors import InputCapture, capture_inputs
+
+    m, x = _net(), _x()
+    outputs = {}
+    hooks = [mod.register_forward_hook(lambda mod, a, out, name=name: outputs.__setitem__(name, out.detach()))
+             for name, mod in neuron_layers(m)]
+    inputs = capture_inputs(m, x)
+    for h in hooks:
+        h.remove()
+    assert list(inputs) == [n for n, _ in neuron_layers(m)] and all(v.shape[0] == x.shape[0] for v in inputs.values())
+    for name, mod in neuron_layers(m):                 # re-running the layer's neuron on X gives its spikes
+        fresh = neurons.build("lif", surrogate="rectangle", width=1.0).double()
+        assert torch.equal(fresh(inputs[name]), outputs[name])
+    first = neuron_layers(m)[0][0]
+    with InputCapture(m, layers=[first]) as cap:
+        m(x)
+    assert list(cap.inputs) == [first]
+    assert not any(mod._forward_pre_hooks for _, mod in neuron_layers(m))   # detached after the block
+    with pytest.raises(ValueError, match="not neuron layers"):
+        InputCapture(m, layers=["nope"])
+
+
+def test_neuron_param_log_records_klif_k_and_plif_tau_every_step(tmp_path):
+    from snnlab.experiments import get, run
+    from snnlab.models import neuron_layers
+    from snnlab.monitors import NeuronParamLog, read_param_log
+
+    for neuron, key in (("klif", "k"), ("plif", "tau")):
+        cfg = get(f"smoke-{neuron}").replace(epochs=2)
+        r = run(cfg, out=tmp_path, callbacks=[NeuronParamLog()])
+        log = read_param_log(r)
+        layers = neuron_layers(r.load_model())
+        steps = cfg.epochs * cfg.max_steps_per_epoch
+        assert len(log) == steps * len(layers) and sorted(log.global_step.unique()) == list(range(1, steps + 1))
+        assert list(log.columns[:5]) == ["epoch", "step", "global_step", "layer", "name"] and key in log
+        last = log[log.global_step == steps].sort_values("layer")[key].tolist()
+        final = [float(getattr(mod, key).detach().mean()) for _, mod in layers]
+        assert last == pytest.approx(final, rel=1e-6)            # the log's last step is the trained model
+        assert log.groupby("layer")[key].nunique().min() > 1      # it changes while training
+        assert log.progress.max() == pytest.approx(2.0)
+    assert read_param_log(tmp_path / "nothing").empty
+
+
 def test_neuron_parameters_reads_klif_k_and_plif_tau():
     from snnlab.monitors import neuron_parameters
 
@@ -113,5 +161,5 @@ def test_neuron_parameters_reads_klif_k_and_plif_tau():
                    bn=False)
     (name, layer), = M.neuron_layers(plif)
     vals = neuron_parameters(plif)[name]
-    assert abs(vals["tau"] - 3.0) < 1e-6 and abs(vals["w"] + torch.log(torch.tensor(2.0)).item()) < 1e-6
+    assert list(vals) == ["tau"] and abs(vals["tau"] - 3.0) < 1e-6
     assert neuron_parameters(_net()) == {}                      # LIF has no learnable scalar

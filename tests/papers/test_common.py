@@ -106,3 +106,32 @@ def test_dryrun_cuts_steps_and_keeps_the_paper_code_path():
     assert C.dryrun(get("clif-table3b-vgg11-gesture-lif-tau1.5-k4")).k_trunc == 4
     with pytest.raises(TypeError):
         C.dryrun("clif-cifar10-resnet18-lif-T6")
+
+
+def test_fake_data_is_written_once_and_never_into_real_data(tmp_path, monkeypatch):
+    root = C.ensure_fake_data(tmp_path / "fakes")
+    stamp = root / C.FAKE_DATA_STAMP
+    counts = __import__("json").loads(stamp.read_text())["counts"]
+    assert {"cifar10", "nmnist", "cifar10_dvs", "dvs_gesture", "mnist"} <= set(counts)
+    mtime = stamp.stat().st_mtime_ns
+    assert C.ensure_fake_data(root) == root and stamp.stat().st_mtime_ns == mtime     # written once
+    real = tmp_path / "real"
+    (real / "cifar-10-batches-py").mkdir(parents=True)
+    with pytest.raises(ValueError, match="refusing to write fake datasets"):
+        C.ensure_fake_data(real)
+    monkeypatch.setenv("SNNLAB_BUILD", str(tmp_path / "build"))
+    assert C.dryrun_data_dir() == tmp_path / "build" / "paper-dryrun" / "data"
+
+
+def test_nbrun_points_a_dry_run_at_fake_data_only(tmp_path, monkeypatch):
+    from snnlab import nbrun
+
+    monkeypatch.setenv("SNNLAB_BUILD", str(tmp_path / "build"))
+    real = tmp_path / "real"
+    (real / "MNIST").mkdir(parents=True)
+    monkeypatch.setenv("SNNLAB_DATA", str(real))              # real data: not used, not touched
+    got = nbrun._dryrun_data()
+    assert got == tmp_path / "build" / "paper-dryrun" / "data" and (got / C.FAKE_DATA_STAMP).is_file()
+    assert [p.name for p in real.iterdir()] == ["MNIST"]
+    monkeypatch.setenv("SNNLAB_DATA", str(got))               # the Makefile's fake folder: used as it is
+    assert nbrun._dryrun_data() == got
