@@ -235,6 +235,8 @@ def closed_forms(surrogate: str, k: float, alpha: Optional[float] = None, v_thre
     Sigmoid (``snnlab.analysis.klif_closed_forms``) or the ATan surrogate of SpikingJelly's ``alpha``."""
     from snnlab import analysis
 
+    if surrogate not in ALPHAS:
+        raise ValueError(f"surrogate must be 'sigmoid' or 'atan', got {surrogate!r}")
     alpha = ALPHAS[surrogate] if alpha is None else float(alpha)
     if not k > 0:
         raise ValueError(f"k={k!r} must be > 0 (klif.md §1.5 assumes k > 0)")
@@ -246,7 +248,7 @@ def closed_forms(surrogate: str, k: float, alpha: Optional[float] = None, v_thre
         return dict(theta_eff=v_threshold / k, peak=alpha * k / 2, fwhm=4 / (math.pi * alpha * k),
                     area=0.5 + math.atan(math.pi * alpha * v_threshold / 2) / math.pi,
                     h0=k * (alpha / 2) / (1 + (math.pi * alpha * v_threshold / 2) ** 2))
-    raise ValueError(f"surrogate must be 'sigmoid' or 'atan', got {surrogate!r}")
+    raise AssertionError(surrogate)
 
 
 def closed_form_table(ks: Sequence[float] = KS, surrogates: Sequence[str] = ("sigmoid", "atan"),
@@ -486,8 +488,9 @@ class Study:
         return [v for v in VARIANTS if v in present]
 
     def values(self, variant: str, column: str) -> Dict[int, float]:
+        """``{seed: value}`` of one per-run column (missing values, e.g. no energy measurement, left out)."""
         d = self.per_run[self.per_run.variant == variant]
-        return {int(s): float(v) for s, v in zip(d.seed, d[column])}
+        return {int(s): float(v) for s, v in zip(d.seed, d[column]) if v is not None and v == v}
 
     @property
     def configs(self) -> Dict[str, str]:
