@@ -58,9 +58,9 @@ __all__ = [
     "poisson_drive", "single_neurons", "trace_frame", "autocorrelations", "tau_int", "isi_stats",
     "single_neuron_seeds", "paper_rates", "table7", "table6", "authors_energy", "energy_frames", "describe_runs",
     "check_baselines",
-    "paper_tables", "counterparts", "parameter_counts", "hyperparameters",
+    "paper_tables", "authors_runs", "counterparts", "parameter_counts", "hyperparameters",
     "c1_rows", "c2_rows", "c8_single_rows", "c10_rows", "c12_rows", "authors_rows", "trained_rows", "claims",
-    "claims_frame",
+    "claims_frame", "claims_text",
     "fig_sensitivities", "fig_share_per_step", "fig_share_per_lag", "fig_network_share", "fig_traces",
     "fig_autocorrelation", "fig_paper_rates", "fig_table7", "fig_our_energy", "fig_tables",
 ]
@@ -796,6 +796,15 @@ def paper_tables(profile: str):
     return out[0], out[1]
 
 
+def authors_runs(table1, table2):
+    """The rows of Tables 1–2 the CLIF authors ran themselves (with a registry config), one per config, with their
+    status in this profile's run store (``ours``) and the command that fills a missing one."""
+    import pandas as pd
+
+    rows = pd.concat([table1, table2], ignore_index=True)
+    return rows[rows.config.str.startswith("clif-")].drop_duplicates("config").reset_index(drop=True)
+
+
 def counterparts(entries: Sequence[C.PlanEntry], runs: Sequence, profile: str):
     """This profile's counterpart of Tables 1–2 (quick: the shared benchmark on Fashion-MNIST; smoke: the smoke
     net): ``(per_seed, summary)``, per neuron the best test accuracy (%) per seed, its mean and 95 % interval
@@ -1041,9 +1050,10 @@ def authors_rows() -> List[stats.ClaimRow]:
 
 
 #: what the memory-aware model means at toy scale
-TOY_SCALE_NOTE = ("not meaningful at toy scale: the model prices each memory access by the piecewise SRAM cost of "
-                  "the access count (calibrated for 8 kB–1 MB memories) and CLIF by its ×4/×2 potential accesses; "
-                  "a net of ~10⁵ parameters on 28×28 inputs sits on the lowest segments, so only the ratio is shown")
+TOY_SCALE_NOTE = ("not meaningful at toy scale: the model prices every memory access by a piecewise SRAM cost of the "
+                  "access count itself (calibrated for 8 kB–1 MB memories, restarting at each segment), so the few "
+                  "thousand accesses of a toy net fall on its lowest, discontinuous segments and CLIF's ×4/×2 "
+                  "potential accesses can jump a segment; shown, not interpreted")
 
 
 def trained_rows(runs_df, layers_df, profile: str, missing: int = 0, planned: int = 0) -> List[stats.ClaimRow]:
@@ -1069,8 +1079,8 @@ def trained_rows(runs_df, layers_df, profile: str, missing: int = 0, planned: in
                     _by_seed(lif, "sop_energy_uJ"), profile)
     cm, lm = _by_seed(clif, "total_mJ"), _by_seed(lif, "total_mJ")
     ratio = {k: cm[k] / lm[k] - 1.0 for k in cm if k in lm}
-    mem = _measured(_claim("C9", measures[2][1] + " (" + ("toy scale, " + TOY_SCALE_NOTE if profile in ("smoke", "quick")
-                                                            else "paper scale") + ")", direction="less"),
+    toy = profile in ("smoke", "quick")
+    mem = _measured(_claim("C9", measures[2][1] + (f" ({TOY_SCALE_NOTE})" if toy else ""), direction="less"),
                     ratio, None, profile)
     return [rate, sop, mem]
 
@@ -1116,6 +1126,15 @@ def claims(profile: str, ids: Optional[Sequence[str]] = None, *, train_missing: 
     return sorted(rows, key=lambda r: order[r.claim.split(":")[0]])
 
 
+def claims_text(rows: Sequence[stats.ClaimRow]) -> str:
+    """The rows as readable text: ``ID [verdict; fidelity] measure`` and the verdict's sentence below it."""
+    out = []
+    for r in rows:
+        out.append(f"{r.claim.split(':')[0]} [{r.verdict}; {r.fidelity}] {r.measure}")
+        out.append(f"    {r.detail}")
+    return "\n".join(out)
+
+
 def claims_frame(rows: Sequence[stats.ClaimRow]):
     """The rows as a DataFrame with the columns a notebook shows."""
     df = stats.claims_frame(rows)
@@ -1131,7 +1150,9 @@ def _color(name: str) -> str:
     from snnlab.plotting import NEURON_COLORS
 
     key = str(name).lower()
-    for k in ("clif", "lif", "relu", "ann"):
+    if key in NEURON_COLORS:
+        return NEURON_COLORS[key]
+    for k in ("clif", "lif", "relu", "ann"):  # labels such as "H (CLIF)", "ε (LIF)"
         if k in key:
             return NEURON_COLORS[k]
     return "#333333"
@@ -1320,6 +1341,7 @@ def fig_autocorrelation(acdf, per_seed, profile: str, config: Mapping) -> dict:
         axes[0].plot(acdf.lag, acdf[name], marker="o", ms=3, color=_color(kind),
                      ls="-" if name.startswith("H") else "--", label=name)
     axes[0].axhline(0, color="0.5", lw=0.7)
+    axes[0].xaxis.get_major_locator().set_params(integer=True)
     axes[0].set_xlabel("lag k")
     axes[0].set_ylabel("R[k]/R[0] (centred)")
     axes[0].legend(fontsize=8)
@@ -1413,17 +1435,19 @@ def fig_our_energy(runs_df, layers_df, profile: str, title: str) -> dict:
     axes[0].xaxis.get_major_locator().set_params(integer=True)
     axes[0].legend(fontsize=8)
     axes[0].set_title("per-layer rates, 95 % interval over seeds", fontsize=9)
+    names = {"relu": "ANN", "lif": "LIF", "clif": "CLIF"}
     order = [n for n in ("relu", "lif", "clif") if n in set(runs_df.neuron)]
-    sop = {n: runs_df[runs_df.neuron == n].sop_energy_uJ.tolist() for n in order}
-    mem = {n: (1e3 * runs_df[runs_df.neuron == n].total_mJ).tolist() for n in order}
+    colors = {names[n]: _color(n) for n in order}
+    sop = {names[n]: runs_df[runs_df.neuron == n].sop_energy_uJ.tolist() for n in order}
+    mem = {names[n]: (1e3 * runs_df[runs_df.neuron == n].total_mJ).tolist() for n in order}
     n_seeds = runs_df.groupby("neuron").size().min() if len(runs_df) else 0
     for ax, data, label in ((axes[1], sop, "SOP energy per sample (µJ)"),
                             (axes[2], mem, "memory-aware total per sample (µJ)")):
         if n_seeds >= 2:
-            interval_bars(ax, data, order=order, ylabel=label)
+            interval_bars(ax, data, colors=colors, ylabel=label)
         else:
-            ax.bar(range(len(order)), [np.mean(data[n]) for n in order], color=[_color(n) for n in order])
-            ax.set_xticks(range(len(order)), order)
+            ax.bar(range(len(data)), [np.mean(v) for v in data.values()], color=list(colors.values()))
+            ax.set_xticks(range(len(data)), list(data))
             ax.set_ylabel(label)
     axes[1].set_title("SOP convention (E_AC 0.9 pJ, E_MAC 4.6 pJ)", fontsize=9)
     toy = profile in ("smoke", "quick")
@@ -1476,7 +1500,13 @@ def fig_tables(table1, table2, summary, profile: str, counterpart: str) -> dict:
         ax.errorbar([i], [r.acc], yerr=err, fmt="o", capsize=4, color=_color(r.neuron))
     ax.set_xticks(range(len(s)), [("ANN" if n == "relu" else n.upper()) for n in s.neuron])
     ax.set_ylabel("best test accuracy (%)")
-    ax.set_title(f"{counterpart}: mean and 95 % interval over seeds", fontsize=9)
+    if len(s):
+        lo_, hi_ = np.nanmin(np.r_[s.ci_low, s.acc]), np.nanmax(np.r_[s.ci_high, s.acc])
+        ax.set_ylim(max(0.0, lo_ - 1), min(100.0, hi_ + 1))
+    else:
+        ax.text(0.5, 0.5, "no counterpart in the paper profiles:\nthe runs are the tables' rows", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9)
+    ax.set_title(f"{counterpart}:\nmean and 95 % interval over seeds", fontsize=8)
     fig.suptitle(f"CLIF Tables 1–2 and this profile's counterpart ({profile} profile)", fontsize=10)
     return _fig(fig, "tables1_2", pd.concat([mine.drop(columns=["label"]).assign(part="paper rows"),
                                              summary.assign(part="counterpart")], ignore_index=True),
