@@ -44,7 +44,7 @@ PROFILE_HELP = {
 #: Where a profile takes a value it does not set itself (``snnlab.notebook.pick``, ``profiles.yaml``): the dry run
 #: uses the paper settings, the paper profile falls back to quick, quick to smoke.
 _PROFILE_PARENT = {"paper-dryrun": "paper", "paper": "quick", "quick": "smoke", "smoke": None}
-LOSS_NAMES = ("tet", "ce", "mse_rate")
+LOSS_NAMES = ("tet", "ce", "mse_rate", "ce_last")
 #: a run name becomes a folder name under ``--out``: letters, digits and ``._+-``, not starting with a dot
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}")
 OPTIMIZERS = ("sgd", "adamw")
@@ -95,7 +95,7 @@ class RunConfig:
                                               # optimiser step, period t_max epochs of steps) | constant
     t_max: Optional[int] = None               # cosine period in epochs; None = epochs
     # loss
-    loss: str = "tet"                         # tet | ce | mse_rate (snnlab.losses)
+    loss: str = "tet"                         # tet | ce | mse_rate | ce_last (snnlab.losses)
     loss_lambda: float = 0.05
     loss_means: float = 1.0
     mse_target: str = "const"                 # const (MSE to loss_means) | onehot

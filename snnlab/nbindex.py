@@ -41,7 +41,45 @@ def _rel(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target, start)).as_posix()
 
 
-def render(topics: dict[str, list[dict]], out: Path) -> str:
+def _fmt(v) -> str:
+    return "" if v is None else (f"{v:+.3g}" if isinstance(v, float) else html.escape(str(v)))
+
+
+def claims_section(figures: Path, base: Path) -> str:
+    """The claims table (``<figures>/overview/claims.json``, written by notebooks/overview/00_claims) as HTML, one
+    row per claim with its verdict coloured; empty when the table has not been made yet."""
+    from snnlab.papers.claims import VERDICT_COLORS
+    from snnlab.stats import read_claims
+
+    path = figures / "overview" / "claims.json"
+    if not path.exists():
+        return ""
+    rows = read_claims(path)
+    out = ["<h2 id='claims'>Claims: is each claim of the three papers true?</h2>",
+           f"<p>{len(rows)} rows from <a href='{_rel(path.with_suffix('.csv'), base)}'>claims.csv</a> "
+           "(notebooks/overview/00_claims). A trained verdict needs at least 5 paired seeds; the interval is the 95 % "
+           "interval of the paired effect. <code>identity</code>: follows from the equations (numeric check); "
+           "<code>not run</code>: needs the papers' data and a GPU (command given).</p>",
+           "<table style='border-collapse:collapse;font-size:.85em'><tr>"
+           + "".join(f"<th style='text-align:left;border-bottom:1px solid #999;padding:2px 6px'>{h}</th>"
+                     for h in ("paper", "claim", "measure", "profile", "n", "effect", "95 % interval", "verdict",
+                               "fidelity", "detail")) + "</tr>"]
+    for r in rows:
+        ci = "" if r.ci_low is None else f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}]"
+        detail = r.detail or (f"<code>{html.escape(r.command)}</code>" if r.command else "")
+        detail = detail if detail.startswith("<code>") else html.escape(detail)
+        color = VERDICT_COLORS.get(r.verdict, "#fff")
+        cells = [html.escape(r.paper), html.escape(r.claim), html.escape(r.measure), html.escape(r.profile),
+                 _fmt(r.n_seeds), _fmt(r.effect), ci,
+                 f"<span style='background:{color};padding:0 4px;border-radius:3px'>{html.escape(r.verdict)}</span>",
+                 html.escape(r.fidelity), detail]
+        out.append("<tr>" + "".join(f"<td style='border-bottom:1px solid #eee;padding:2px 6px;vertical-align:top'>"
+                                    f"{c}</td>" for c in cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def render(topics: dict[str, list[dict]], out: Path, figures: Path | None = None) -> str:
     base = out.parent
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>snnlab figures</title>",
              "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
@@ -56,6 +94,7 @@ def render(topics: dict[str, list[dict]], out: Path) -> str:
     if any(m.get("dry_run") for items in topics.values() for m in items):
         parts.append("<p style='color:#b00;font-weight:bold'>DRY RUN (profile paper-dryrun): fake data, one or two "
                      "optimiser steps per run. These figures test the code paths; they are not results.</p>")
+    parts.append(claims_section(figures or figures_dir(), base))
     for topic, items in sorted(topics.items()):
         parts.append(f"<h2 id='{html.escape(topic)}'>{html.escape(topic)}</h2>")
         results = (items[0]["_dir"] if items else figures_dir() / topic) / "results.json"
@@ -98,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         out, figures = build_dir() / "index.html", None
     out.parent.mkdir(parents=True, exist_ok=True)
     topics = collect(figures)
-    out.write_text(render(topics, out))
+    out.write_text(render(topics, out, figures))
     n = sum(len(v) for v in topics.values())
     print(f"[nbindex] {out}: {n} figures in {len(topics)} topics")
     return 0

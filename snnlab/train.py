@@ -224,8 +224,9 @@ class _Progress:
 
 # ---------------------------------------------------------------------------------------------------- eval
 def evaluate(model: nn.Module, loader, T: int, loss_fn, device, monitor_rates: bool = True,
-             autocast=contextlib.nullcontext) -> dict:
-    """Test loss, top-1 accuracy and per-layer firing rates (``FiringRateMonitor``) over ``loader``."""
+             autocast=contextlib.nullcontext, readout: str = "sum") -> dict:
+    """Test loss, top-1 accuracy (prediction ``losses.predict(out, readout)``) and per-layer firing rates
+    (``FiringRateMonitor``) over ``loader``."""
     from snnlab.data.encoding import to_time_major
     from snnlab.monitors import FiringRateMonitor
 
@@ -243,7 +244,7 @@ def evaluate(model: nn.Module, loader, T: int, loss_fn, device, monitor_rates: b
             b = y.shape[0]
             total_loss += float(loss) * b
             yt = y.argmax(-1) if y.ndim == 2 else y
-            correct += int((_losses.predict(out) == yt).sum())
+            correct += int((_losses.predict(out, readout) == yt).sum())
             n += b
     reset_net(model)
     res = {"test_loss": total_loss / max(n, 1), "test_acc": correct / max(n, 1), "test_samples": n}
@@ -506,7 +507,7 @@ class Trainer:
                 b = y.shape[0]
                 yt = y.argmax(-1) if y.ndim == 2 else y
                 self.acc["loss"] += value * b
-                self.acc["correct"] += float((_losses.predict(out.detach()) == yt).sum())
+                self.acc["correct"] += float((_losses.predict(out.detach(), _losses.readout(cfg.loss)) == yt).sum())
                 self.acc["n"] += b
                 self.step += 1
                 self.global_step += 1
@@ -529,7 +530,8 @@ class Trainer:
             t1 = time.perf_counter()
             if self.is_main:
                 # evaluation in full precision, without autocast, as the papers' code evaluates
-                rec.update(evaluate(self.model, test_loader, self.T, self.eval_loss_fn, self.device))
+                rec.update(evaluate(self.model, test_loader, self.T, self.eval_loss_fn, self.device,
+                                    readout=_losses.readout(cfg.loss)))
             rec["eval_seconds"] = time.perf_counter() - t1
             distributed.barrier(self.dist)
             self.total_seconds += self.acc["seconds"] + rec["eval_seconds"]

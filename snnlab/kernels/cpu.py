@@ -17,7 +17,9 @@ operation order, no contraction into FMA; the divisions by τ are replaced by a 
 power of two, else by the FMA-corrected product, both equal to the IEEE quotient); CLIF and ILIF use their own
 vectorised exp in σ, within 2.5 ulp of the true sigmoid. Gradients agree with autograd through the reference
 to rounding (≈1e-6 relative in float32, 1e-12 in float64). Gradients of initial states that autograd does not
-need are not computed (their output pointer is NULL).
+need are not computed (their output pointer is NULL). NaN/Inf give what the reference loop gives, and under
+``create_graph=True`` each backward differentiates the reference loop recomputed from the saved inputs
+(``reference.py``; the coded LIF path runs its recursion in torch ops instead): see ``snnlab/kernels/__init__.py``.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from typing import Optional
 
 import torch
 
-from snnlab.kernels import build
+from snnlab.kernels import build, reference
 
 SURROGATE_KIND = {"rectangle": 0, "triangle": 1, "sigmoid": 2, "atan": 3}
 DTYPES = {torch.float32: "f32", torch.float64: "f64"}
@@ -42,26 +44,7 @@ class Params(ctypes.Structure):
         ("sg_scale", ctypes.c_double), ("vth_k", ctypes.c_double), ("T", ctypes.c_int64), ("N", ctypes.c_int64), ("hard", ctypes.c_int32),
         ("vr_zero", ctypes.c_int32), ("decay_input", ctypes.c_int32), ("detach", ctypes.c_int32),
         ("sg_kind", ctypes.c_int32), ("scale_reset", ctypes.c_int32), ("nthreads", ctypes.c_int32),
-        ("clamp_tie", ctypes.c_int32),
     ]
-
-
-_CLAMP_TIE = None
-
-
-def clamp_tie() -> int:
-    """d clamp(A, min=0)/dA at A == 0 in this torch (ILIF's reference uses torch.clamp): 1 or 0.
-
-    torch 2.14 gives 0 (``where(A > 0)``); older versions gave 1 (``A >= 0``). Probed once, so the kernels follow
-    the reference loop of the installed torch exactly.
-    """
-    global _CLAMP_TIE
-    if _CLAMP_TIE is None:
-        with torch.enable_grad():  # the first kernel call may come from inside torch.no_grad() (evaluation)
-            a = torch.zeros((), dtype=torch.float64, requires_grad=True)
-            (g,) = torch.autograd.grad(torch.clamp(a, min=0.0), a)
-        _CLAMP_TIE = 0 if float(g) == 0.0 else (1 if float(g) == 1.0 else 2)
-    return _CLAMP_TIE
 
 
 PARALLEL_MIN_ELEMENTS = 1 << 16
@@ -85,7 +68,18 @@ def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Opti
         sg_scale=float(getattr(surrogate, "scale", 1.0)), vth_k=float(vth_k), T=T, N=N, hard=int(v_reset is not None),
         vr_zero=int(v_reset is None or float(v_reset) == 0.0), decay_input=int(bool(decay_input)),
         detach=int(bool(detach_reset)), sg_kind=SURROGATE_KIND[surrogate.name], scale_reset=int(bool(scale_reset)),
-        nthreads=threads_for(T * N), clamp_tie=clamp_tie())
+        nthreads=threads_for(T * N))
+
+
+def spec_from_params(p: Params, **extra) -> dict:
+    """The neuron settings of parameter block ``p`` as the plain values of ``reference``'s forwards (the double
+    backward recomputes the reference loop from them)."""
+    from snnlab.surrogate import Surrogate
+
+    name = next(n for n, k in SURROGATE_KIND.items() if k == p.sg_kind)
+    return dict(tau=p.tau, v_threshold=p.vth, v_reset=p.vreset if p.hard else None,
+                decay_input=bool(p.decay_input), detach_reset=bool(p.detach), scale_reset=bool(p.scale_reset),
+                kappa_i=p.kappa_i, kappa_m=p.kappa_m, surrogate=Surrogate(name, p.sg_width, p.sg_scale), **extra)
 
 
 def _ptr(t: Optional[torch.Tensor]):
@@ -133,7 +127,7 @@ class _LIFFunction(torch.autograd.Function):
         vT = torch.empty(N, dtype=x.dtype)
         _call(_fn("lif", x.dtype, "forward"), ctypes.byref(p), ctypes.c_int(klif), _ptr(x), _ptr(v0), _ptr(s),
               _ptr(vT))
-        ctx.save_for_backward(x, v0)
+        ctx.save_for_backward(x, v0, tau_t, k_t)
         ctx.p, ctx.klif = p, klif
         ctx.tau_meta = None if tau_t is None else (tau_t.shape, tau_t.dtype)
         ctx.k_meta = None if k_t is None else (k_t.shape, k_t.dtype)
@@ -141,8 +135,12 @@ class _LIFFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gs, gvT):
-        x, v0 = ctx.saved_tensors
+        x, v0, tau_t, k_t = ctx.saved_tensors
         p = ctx.p
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
+            spec = spec_from_params(p, klif=bool(ctx.klif))
+            return (*reference.grads(lambda *a: reference.lif_forward(*a, spec=spec), (x, v0, tau_t, k_t),
+                                     ctx.needs_input_grad, (gs, gvT)), None, None)
         gs = _zeros_if_none(gs, x)
         gvT = _zeros_if_none(gvT, x[0])
         gx = torch.empty_like(x)
@@ -186,6 +184,9 @@ class _LIFCodeFunction(torch.autograd.Function):
         T, N = code.shape
         gs = torch.zeros((T, N), dtype=dtype) if gs is None else gs.contiguous()
         gvT = torch.zeros(N, dtype=dtype) if gvT is None else gvT.contiguous()
+        if torch.is_grad_enabled():  # create_graph=True: the same recursion in torch ops (see lif_code_backward)
+            gx, gv0 = reference.lif_code_backward(code, gs, gvT, spec=spec_from_params(p))
+            return gx, (gv0 if ctx.needs_input_grad[1] else None), None
         gx = torch.empty((T, N), dtype=dtype)
         gv0 = torch.empty(N, dtype=dtype) if ctx.needs_input_grad[1] else None
         _call(_fn("lif", dtype, "backward_code"), ctypes.byref(p), _ptr(code), _ptr(gs), _ptr(gvT), _ptr(gx),
@@ -217,6 +218,10 @@ class _CLIFFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gs, gvT, gmT):
         x, v0, m0 = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
+            spec = spec_from_params(ctx.p)
+            return (*reference.grads(lambda *a: reference.clif_forward(*a, spec=spec), (x, v0, m0),
+                                     ctx.needs_input_grad, (gs, gvT, gmT)), None)
         gs = _zeros_if_none(gs, x)
         gvT = _zeros_if_none(gvT, x[0])
         gmT = _zeros_if_none(gmT, x[0])
@@ -242,6 +247,10 @@ class _ILIFFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gs, gvT, gmT, gaT):
         x, v0, m0, a0, xp0, sp0 = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
+            spec = spec_from_params(ctx.p)
+            return (*reference.grads(lambda *a: reference.ilif_forward(*a, spec=spec), (x, v0, m0, a0, xp0, sp0),
+                                     ctx.needs_input_grad, (gs, gvT, gmT, gaT)), None)
         gs = _zeros_if_none(gs, x)
         gvT, gmT, gaT = (_zeros_if_none(g, x[0]) for g in (gvT, gmT, gaT))
         gx = torch.empty_like(x)
@@ -276,6 +285,11 @@ class _GLIFFunction(torch.autograd.Function):
     def backward(ctx, gs, gvT):
         x, v0, s0, a, d, l, gam, q, vth = ctx.saved_tensors
         p, C = ctx.p, ctx.C
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
+            spec, inner = spec_from_params(p), ctx.inner
+            return (*reference.grads(lambda *a: reference.glif_forward(*a, C=C, inner=inner, spec=spec),
+                                     (x, v0, s0, a, d, l, gam, q, vth), ctx.needs_input_grad, (gs, gvT)),
+                    None, None, None)
         T = x.shape[0]
         gs = _zeros_if_none(gs, x)
         gvT = _zeros_if_none(gvT, x[0])

@@ -1,11 +1,14 @@
 """GPU fast path: Triton kernels, forward and backward through time, the state kept in registers across T.
 
 One program handles ``BLOCK`` elements and loops over T; inputs may be float32, float16 or bfloat16; the state and
-the arithmetic are float32 (float64 inputs use the reference loop: Triton passes float scalars as float32). The forward saves for backward only what the
-recursion needs, in float32: H (LIF/PLIF/KLIF, GLIF), H and M (CLIF), H, M and A (ILIF), i.e. one ``[T, ...]``
-tensor per state variable, plus the input X where the backward needs it (ILIF; PLIF with decay_input; GLIF, for
-the gradient of its per-step input gain). Spikes, σ terms and the post-reset V are recomputed. The recursions are
-the ones of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``.
+the arithmetic are float32 (float64 inputs use the reference loop: Triton passes float scalars as float32). The
+forward saves for backward what the recursion needs, in float32: H (LIF/PLIF/KLIF, GLIF), H and M (CLIF), H, M
+and A (ILIF), i.e. one ``[T, ...]`` tensor per state variable, plus the input X and the initial state by
+reference (X is what a double backward recomputes the reference loop from, ``reference.py``; ILIF and GLIF read
+it in the backward anyway). Spikes, σ terms and the post-reset V are recomputed. The recursions are the ones of
+``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``, with the same NaN/Inf semantics (the reference
+loop's: ``snnlab/kernels/__init__.py``); under ``create_graph=True`` the backward differentiates the reference
+loop in float32 instead.
 
 GLIF's per-channel coefficients are ``cpu.glif_coefficients`` in float32; its parameter gradients are summed
 per channel in float32, with atomics when a block spans at most two channels (then on a GPU their last bits
@@ -17,15 +20,17 @@ the interpreter); σ uses Triton's exp (a few ulps).
 In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py); no
 GPU was available when they were written, so their GPU speed is unmeasured.
 """
-from __future__ import annotations
-
+# (no ``from __future__ import annotations``: it turns the ``tl.constexpr`` annotations of the kernels into
+# strings, which triton 3.0 (torch 2.4's) does not read as constexpr: "arange's arguments must be of type
+# tl.constexpr")
 import math
 
 import torch
 import triton
 import triton.language as tl
 
-from snnlab.kernels.cpu import SURROGATE_KIND, clamp_tie, glif_coefficients
+from snnlab.kernels import reference
+from snnlab.kernels.cpu import SURROGATE_KIND, glif_coefficients
 
 BLOCK = 256
 
@@ -68,7 +73,8 @@ def _sg(z, c0, c1, KIND: tl.constexpr):
     if KIND == 0:
         g = tl.where(tl.abs(z) <= c0, 1.0, 0.0) * c1
     elif KIND == 1:
-        g = c0 * tl.maximum(1.0 - tl.abs(z) * c1, 0.0)
+        u = 1.0 - tl.abs(z) * c1
+        g = c0 * tl.where(u < 0.0, 0.0, u)  # clamp(min=0) with NaN kept, as torch (not tl.maximum: fmax on GPU)
     elif KIND == 2:
         sg = 1.0 / (1.0 + tl.exp(-(c1 * z)))
         g = c0 * sg * (1.0 - sg)
@@ -76,6 +82,12 @@ def _sg(z, c0, c1, KIND: tl.constexpr):
         w = c1 * z
         g = c0 / (1.0 + w * w)
     return g
+
+
+@triton.jit
+def _relu(u):
+    # torch.relu: max(u, 0) with NaN kept (tl.maximum is fmax on a GPU, which would turn NaN into 0)
+    return tl.where(u < 0.0, 0.0, u)
 
 
 @triton.jit
@@ -101,7 +113,7 @@ def _lif_fwd(x_ptr, v0_ptr, s_ptr, h_ptr, vT_ptr, T, N, tau, vth, vr, k, vthk,
         u = h
         vt = vth
         if KLIF:
-            u = tl.maximum(k * h, 0.0)
+            u = _relu(k * h)
         s = tl.where(u - vth >= 0.0, 1.0, 0.0)
         if KLIF and SR:
             u = tl.math.div_rn(u, k)
@@ -135,35 +147,45 @@ def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T,
         ku = h
         if KLIF:
             ku = k * h
-            u = tl.maximum(ku, 0.0)
+            u = _relu(ku)
         z = u - vth
         s = tl.where(z >= 0.0, 1.0, 0.0)
         g = _sg(z, c0, c1, KIND)
-        if DET:
-            gd = g * 0.0
-        else:
-            gd = g
         c = cv
+        # detach_reset: the reset's S has no gradient path (the g terms are left out, not multiplied by 0, so that
+        # a non-finite U gives what the reference loop gives)
         if KLIF and SR:
             ik = 1.0 / k
             if HARD:
-                dvdu = (1.0 - s) * ik + (vr - u * ik) * gd
+                if DET:
+                    dvdu = (1.0 - s) * ik
+                else:
+                    dvdu = (1.0 - s) * ik + (vr - u * ik) * g
                 ak += c * (-u * (1.0 - s) * ik * ik)
             else:
-                dvdu = ik - vthk * gd
+                if DET:
+                    dvdu = tl.zeros([BLOCK], dtype=cdt) + ik
+                else:
+                    dvdu = ik - vthk * g
                 ak += c * ((-u + vth * s) * ik * ik)
         else:
             if HARD:
-                dvdu = (1.0 - s) + (vr - u) * gd
+                if DET:
+                    dvdu = 1.0 - s
+                else:
+                    dvdu = (1.0 - s) + (vr - u) * g
             else:
-                dvdu = 1.0 - vth * gd
+                if DET:
+                    dvdu = tl.zeros([BLOCK], dtype=cdt) + 1.0
+                else:
+                    dvdu = 1.0 - vth * g
         gsv = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt)
         gu = gsv * g + c * dvdu
         gh = gu
         if KLIF:
-            m = tl.where(ku > 0.0, 1.0, 0.0)
-            gh = gu * k * m
-            ak += gu * h * m
+            gf = tl.where(u <= 0.0, 0.0, gu)  # relu's backward selects: 0 where relu(kH) <= 0 (as torch)
+            gh = gf * k
+            ak += gf * h
         if DI:
             gx = gh / tau
         else:
@@ -174,7 +196,7 @@ def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T,
         up = hp
         vtp = vth
         if KLIF:
-            up = tl.maximum(k * hp, 0.0)
+            up = _relu(k * hp)
         sp = tl.where(up - vth >= 0.0, 1.0, 0.0)
         if KLIF and SR:
             up = tl.math.div_rn(up, k)
@@ -253,8 +275,8 @@ def _clif_bwd(m0_ptr, h_ptr, m_ptr, gs_ptr, gvT_ptr, gmT_ptr, gx_ptr, gv0_ptr, g
             dRds = vr - h
             dRdh = 1.0 - s
         else:
-            dRds = -vth + h * 0.0
-            dRdh = 1.0 + h * 0.0
+            dRds = tl.zeros_like(h) - vth  # (not h * 0.0, which is NaN for an infinite H)
+            dRdh = tl.zeros_like(h) + 1.0
         gS = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt) + gm
         if not DET:
             gS = gS + c * (dRds - q)
@@ -288,7 +310,7 @@ def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_p
         base = t * N + offs
         x = tl.load(x_ptr + base, mask=mask, other=0.0).to(cdt)
         a = ki * (a + xp * sp)
-        h = _charge(v, x - tl.maximum(a, 0.0), tau, vr, DI, VR0)
+        h = _charge(v, x - tl.where(a < 0.0, 0.0, a), tau, vr, DI, VR0)  # inhibition_clamp: NaN kept
         s = tl.where(h - vth >= 0.0, 1.0, 0.0)
         r = _reset(h, s, vth, vr, HARD)
         m = km * (m + s * r)
@@ -306,7 +328,7 @@ def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_p
 
 @triton.jit
 def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT_ptr, gaT_ptr, gx_ptr, gv0_ptr,
-              gm0_ptr, ga0_ptr, gxp0_ptr, gsp0_ptr, T, N, tau, vth, vr, ki, km, c0, c1, tie,
+              gm0_ptr, ga0_ptr, gxp0_ptr, gsp0_ptr, T, N, tau, vth, vr, ki, km, c0, c1,
               HAS_P0: tl.constexpr, DI: tl.constexpr, HARD: tl.constexpr, DET: tl.constexpr, KIND: tl.constexpr,
               BLOCK: tl.constexpr):
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
@@ -343,7 +365,7 @@ def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT
             dRds = vr - h
         else:
             gh = gR
-            dRds = -vth + h * 0.0
+            dRds = tl.zeros_like(h) - vth
         if not DET:
             gS = gS + gR * dRds
         gh = gh + gS * g
@@ -352,8 +374,7 @@ def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT
         else:
             gxin = gh
         tl.store(gx_ptr + base, (gxin + gXa).to(gx_ptr.dtype.element_ty), mask=mask)
-        mk = tl.where(an > 0.0, 1.0, tl.where(an == 0.0, tie, 0.0))
-        gA = ki * ca - gxin * mk
+        gA = ki * ca - gxin * tl.where(an < 0.0, 0.0, 1.0)  # inhibition_clamp': 1 for A >= 0 (and NaN)
         gA = gA + tl.where(t == T - 1, gaT, 0.0)
         ca = gA
         cm = gMk
@@ -427,7 +448,7 @@ def _glif_bwd_step(h, hp, sp, x, a, gsv, cH, cS, d, gam, q, th, c0, c1, MODE: tl
     gH = cH + gz
     gx = gH * a
     pa = gH * x
-    zero = gH * 0.0
+    zero = tl.zeros_like(gH)
     if MODE == 0:
         nd = zero
         ng = zero
@@ -436,19 +457,22 @@ def _glif_bwd_step(h, hp, sp, x, a, gsv, cH, cS, d, gam, q, th, c0, c1, MODE: tl
         cS = zero
     else:
         dv = d * hp
-        gdv = gH
         ng = zero
         nq = zero
         gsp = zero
         if MODE == 2:
+            # the two products D*H[t-1] (decay, reset term) keep their gradients apart, as csrc/glif.h
             ghs = gH * sp
-            gdv = gH - ghs * gam
+            gr = ghs * gam
             ng = ghs * dv
             nq = ghs
             if not DET:
                 gsp = -(gH * (dv * gam)) - gH * q
-        nd = gdv * hp
-        cH = gdv * d
+            nd = gH * hp - gr * hp
+            cH = gH * d - gr * d
+        else:
+            nd = gH * hp
+            cH = gH * d
         cS = gsp
     return gx, pa, gz, gH, nd, ng, nq, cH, cS
 
@@ -554,6 +578,13 @@ def _sg_consts(sg):
     return kind, sc * a / 2.0, 0.5 * math.pi * a
 
 
+def spec_from_cfg(cfg: dict) -> dict:
+    """The neuron settings of a Triton ``cfg`` as the plain values of ``reference``'s forwards (double backward)."""
+    return dict(tau=cfg.get("tau"), v_threshold=cfg.get("vth"), v_reset=cfg["vr"] if cfg.get("hard") else None,
+                decay_input=bool(cfg.get("di")), detach_reset=bool(cfg["det"]), scale_reset=bool(cfg.get("sr")),
+                klif=bool(cfg.get("klif")), kappa_i=cfg.get("ki"), kappa_m=cfg.get("km"), surrogate=cfg["sg"])
+
+
 def _grid(N):
     return (triton.cdiv(N, BLOCK),)
 
@@ -577,7 +608,7 @@ class _LIF(torch.autograd.Function):
                            cfg["k"], cfg["vthk"], HAS_V0=v0 is not None, DI=cfg["di"], VR0=cfg["vr0"],
                            HARD=cfg["hard"], KLIF=cfg["klif"], SR=cfg["sr"], BLOCK=BLOCK, **_launch_opts())
         need_x = cfg["di"] and tau_t is not None and tau_t.requires_grad
-        ctx.save_for_backward(x if need_x else None, v0, h)
+        ctx.save_for_backward(x, v0, h, tau_t, k_t)  # x (by reference) also for a double backward
         ctx.cfg, ctx.has_x = cfg, need_x
         ctx.tau_meta = None if tau_t is None else (tau_t.shape, tau_t.dtype)
         ctx.k_meta = None if k_t is None else (k_t.shape, k_t.dtype)
@@ -585,8 +616,12 @@ class _LIF(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, gs, gvT):
-        x, v0, h = ctx.saved_tensors
+        x, v0, h, tau_t, k_t = ctx.saved_tensors
         cfg = ctx.cfg
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
+            spec = spec_from_cfg(cfg)
+            return (*reference.grads(lambda *a: reference.lif_forward(*a, spec=spec, work_dtype=torch.float32),
+                                     (x, v0, tau_t, k_t), ctx.needs_input_grad, (gs, gvT)), None)
         T, N = h.shape
         dt = gs.dtype if gs is not None else (gvT.dtype if gvT is not None else h.dtype)
         gs = _z(gs, h, dt)
@@ -596,7 +631,7 @@ class _LIF(torch.autograd.Function):
         nprog = _grid(N)[0]
         acc = torch.zeros(nprog * 2, dtype=h.dtype, device=h.device)
         kind, c0, c1 = _sg_consts(cfg["sg"])
-        _lif_bwd[(nprog,)](x if x is not None else h, v0 if v0 is not None else gv0, h, gs, gvT, gx, gv0, acc, T,
+        _lif_bwd[(nprog,)](x if ctx.has_x else h, v0 if v0 is not None else gv0, h, gs, gvT, gx, gv0, acc, T,
                            N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["k"], cfg["vthk"], c0, c1,
                            HAS_V0=v0 is not None, HAS_X=ctx.has_x, DI=cfg["di"], HARD=cfg["hard"],
                            DET=cfg["det"], KLIF=cfg["klif"], SR=cfg["sr"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
@@ -622,14 +657,18 @@ class _CLIF(torch.autograd.Function):
         _clif_fwd[_grid(N)](x, v0 if v0 is not None else vT, m0 if m0 is not None else mT, s, h, m, vT, mT, T, N,
                             cfg["tau"], cfg["vth"], cfg["vr"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
                             DI=cfg["di"], VR0=cfg["vr0"], HARD=cfg["hard"], BLOCK=BLOCK, **_launch_opts())
-        ctx.save_for_backward(m0, h, m)
+        ctx.save_for_backward(m0, h, m, x, v0)  # x, v0 (by reference) for a double backward
         ctx.cfg = cfg
         return s, vT.to(x.dtype), mT.to(x.dtype)
 
     @staticmethod
     def backward(ctx, gs, gvT, gmT):
-        m0, h, m = ctx.saved_tensors
+        m0, h, m, x, v0 = ctx.saved_tensors
         cfg = ctx.cfg
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
+            spec = spec_from_cfg(cfg)
+            return (*reference.grads(lambda *a: reference.clif_forward(*a, spec=spec, work_dtype=torch.float32),
+                                     (x, v0, m0), ctx.needs_input_grad, (gs, gvT, gmT)), None)
         T, N = h.shape
         dt = next((g.dtype for g in (gs, gvT, gmT) if g is not None), h.dtype)
         gs, gvT, gmT = _z(gs, h, dt), _z(gvT, h[0], dt), _z(gmT, h[0], dt)
@@ -659,14 +698,18 @@ class _ILIF(torch.autograd.Function):
                             cfg["vr"], cfg["ki"], cfg["km"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
                             HAS_A0=a0 is not None, HAS_P0=xp0 is not None, DI=cfg["di"], VR0=cfg["vr0"],
                             HARD=cfg["hard"], BLOCK=BLOCK, **_launch_opts())
-        ctx.save_for_backward(x, xp0, sp0, h, m, a)
+        ctx.save_for_backward(x, xp0, sp0, h, m, a, v0, m0, a0)  # v0, m0, a0 for a double backward
         ctx.cfg = cfg
         return s, vT.to(x.dtype), mT.to(x.dtype), aT.to(x.dtype)
 
     @staticmethod
     def backward(ctx, gs, gvT, gmT, gaT):
-        x, xp0, sp0, h, m, a = ctx.saved_tensors
+        x, xp0, sp0, h, m, a, v0, m0, a0 = ctx.saved_tensors
         cfg = ctx.cfg
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
+            spec = spec_from_cfg(cfg)
+            return (*reference.grads(lambda *z: reference.ilif_forward(*z, spec=spec, work_dtype=torch.float32),
+                                     (x, v0, m0, a0, xp0, sp0), ctx.needs_input_grad, (gs, gvT, gmT, gaT)), None)
         T, N = h.shape
         dt = next((g.dtype for g in (gs, gvT, gmT, gaT) if g is not None), h.dtype)
         gs = _z(gs, h, dt)
@@ -677,7 +720,7 @@ class _ILIF(torch.autograd.Function):
         has_p = xp0 is not None
         _ilif_bwd[_grid(N)](x, xp0 if has_p else gv0, sp0 if has_p else gv0, h, m, a, gs, gvT, gmT, gaT, gx, gv0,
                             gm0, ga0, gxp0, gsp0, T, N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["ki"], cfg["km"], c0,
-                            c1, float(cfg["tie"]), HAS_P0=has_p, DI=cfg["di"], HARD=cfg["hard"], DET=cfg["det"],
+                            c1, HAS_P0=has_p, DI=cfg["di"], HARD=cfg["hard"], DET=cfg["det"],
                             KIND=kind, BLOCK=BLOCK, **_launch_opts())
         need = ctx.needs_input_grad
         outs = (gv0, gm0, ga0, gxp0 if has_p else None, gsp0 if has_p else None)
@@ -709,14 +752,20 @@ class _GLIF(torch.autograd.Function):
         _glif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s0 if s0 is not None else vT, a, d, l, gam, q, vth, s,
                             h, vT, T, N, C, inner, MODE0=mode0, BLOCK=BLOCK, **_launch_opts())
         need_x = ctx.needs_input_grad[3]
-        ctx.save_for_backward(x if need_x else None, v0, s0, h, a, d, gam, q, vth)
-        ctx.cfg, ctx.C, ctx.inner, ctx.mode0 = cfg, C, inner, mode0
+        ctx.save_for_backward(x, v0, s0, h, a, d, l, gam, q, vth)  # x (by reference): dL/dA, double backward
+        ctx.cfg, ctx.C, ctx.inner, ctx.mode0, ctx.need_x = cfg, C, inner, mode0, need_x
         return s, vT.to(x.dtype)
 
     @staticmethod
     def backward(ctx, gs, gvT):
-        x, v0, s0, h, a, d, gam, q, vth = ctx.saved_tensors
+        x, v0, s0, h, a, d, l, gam, q, vth = ctx.saved_tensors
         cfg, C, inner, mode0 = ctx.cfg, ctx.C, ctx.inner, ctx.mode0
+        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
+            spec = spec_from_cfg(cfg)
+            return (*reference.grads(
+                lambda *z: reference.glif_forward(*z, C=C, inner=inner, spec=spec, work_dtype=torch.float32),
+                (x, v0, s0, a, d, l, gam, q, vth), ctx.needs_input_grad, (gs, gvT)), None, None, None)
+        x = x if ctx.need_x else None
         T, N = h.shape
         dt = gs.dtype if gs is not None else (gvT.dtype if gvT is not None else h.dtype)
         gs = _z(gs, h, dt)
@@ -795,7 +844,7 @@ def run(neuron, x: torch.Tensor, state: dict):
         s, vT, mT = _CLIF.apply(x2, _flat(st["V"], shape, x2), _flat(st["M"], shape, x2), cfg)
         return s.view(x.shape), {"V": vT.view(shape), "M": mT.view(shape)}
     if kind == "ilif":
-        cfg.update(ki=float(neuron.kappa_i), km=float(neuron.kappa_m), tie=clamp_tie())
+        cfg.update(ki=float(neuron.kappa_i), km=float(neuron.kappa_m))
         xp, sp = st["X_prev"], st["S_prev"]
         if xp is None or sp is None:
             xp = sp = None

@@ -297,56 +297,9 @@ def write_fake_data(root: Union[str, Path], names_: Optional[Sequence[str]] = No
     CIFAR pickles, Tiny-ImageNet folders, N-MNIST ``.bin``, CIFAR10-DVS ``.aedat4``, DVS128 Gesture).
 
     ``snnlab.data.fakes.write_fake_datasets`` does the work; returns ``{name: {"train": n, "test": n}}``."""
-    try:
-        from snnlab.data.fakes import write_fake_datasets
-    except ImportError:  # until snnlab.data.fakes lands (branch d-data): the test suite's writers
-        write_fake_datasets = _test_suite_fakes
+    from snnlab.data.fakes import write_fake_datasets
+
     return write_fake_datasets(root, names_, seed)
-
-
-def _test_suite_fakes(root, names_=None, seed: int = 0) -> dict:
-    """Interim: the datasets this checkout's loaders read, written with tests/data/fakes.py."""
-    import importlib.util
-
-    from snnlab.paths import repo_root
-
-    spec = importlib.util.spec_from_file_location("_snnlab_test_fakes", repo_root() / "tests" / "data" / "fakes.py")
-    fk = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fk)
-    root = Path(root)
-    available = ("mnist", "fashion_mnist", "cifar10", "cifar100", "nmnist", "cifar10_dvs", "dvs_gesture")
-    names_ = available if names_ is None else tuple(names_)
-    missing = sorted(set(names_) - set(available))
-    if missing:
-        raise ValueError(f"no fake writer for {missing} in this checkout (snnlab.data.fakes is missing); available: "
-                         f"{', '.join(available)}")
-    counts = {}
-    for name in names_:
-        if name == "mnist":
-            fk.fake_mnist(root / "MNIST" / "raw", n_train=30, n_test=20, seed=seed)
-            counts[name] = {"train": 30, "test": 20}
-        elif name == "fashion_mnist":
-            fk.fake_mnist(root / "FashionMNIST" / "raw", n_train=30, n_test=20, seed=seed + 1)
-            counts[name] = {"train": 30, "test": 20}
-        elif name == "cifar10":
-            fk.fake_cifar10(root, per_batch=10, n_test=20, seed=seed)
-            counts[name] = {"train": 50, "test": 20}
-        elif name == "cifar100":
-            fk.fake_cifar100(root, n_train=20, n_test=10, seed=seed + 1)
-            counts[name] = {"train": 20, "test": 10}
-        elif name == "nmnist":
-            fk.fake_nmnist(root, {"Train": 2, "Test": 1}, n_events=97, seed=seed)
-            counts[name] = {"train": 20, "test": 10}
-        elif name == "cifar10_dvs":
-            fk.fake_cifar10_dvs(root, classes=("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                                               "horse", "ship", "truck"), indices=(0, 1, 900), seed=seed)
-            counts[name] = {"train": 20, "test": 10}
-        elif name == "dvs_gesture":
-            fk.fake_gesture(root, "ibmGestureTrain", {"user01_fluorescent": list(range(11)),
-                                                      "user02_led": list(range(11))}, n_events=200, seed=seed)
-            fk.fake_gesture(root, "ibmGestureTest", {"user24_led": list(range(11))}, n_events=200, seed=seed + 50)
-            counts[name] = {"train": 22, "test": 11}
-    return counts
 
 
 #: the file that marks a folder of fake datasets written by :func:`ensure_fake_data`

@@ -20,6 +20,7 @@ pytest.importorskip("triton")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import nonfinite_cases as nf  # noqa: E402
 import triton_parity_worker as worker  # noqa: E402  (only its CASES list; it sets TRITON_INTERPRET itself)
 
 
@@ -56,6 +57,22 @@ def test_triton_matches_reference(results, index):
     else:  # same rounded input, float32 state; only the returned state and gradients are rounded to 16 bits
         assert r["state_err"] < 2e-2, r
         assert max(r["grad_rel_err"]) < 2e-2, r
+
+
+@pytest.mark.parametrize("index", range(len(nf.cases())), ids=[nf.case_id(c) for c in nf.cases()])
+def test_triton_follows_the_reference_on_nan_and_inf(results, index):
+    """NaN/Inf inputs (test_nonfinite.py's rule and cases): same spikes, NaN/±Inf at the reference's places."""
+    problems = results[f"nf{index}"]["problems"]
+    assert not problems, "; ".join(problems)
+
+
+@pytest.mark.parametrize("index", range(len(worker.DOUBLE_BACKWARD)),
+                         ids=["-".join(map(str, c[:2])) for c in worker.DOUBLE_BACKWARD])
+def test_triton_double_backward_equals_reference(results, index):
+    """A gradient penalty through the Triton Functions (create_graph=True: the reference loop is recomputed in
+    float32) against the reference module, first- and second-order gradients."""
+    r = results[f"db{index}"]
+    assert r["nonzero"] and max(r["rel"]) < 1e-4, r
 
 
 def test_triton_glif_saves_h_and_x(results):

@@ -24,9 +24,9 @@
  *   dL/dX[t]    = gH*A[t];            dL/dA[t,c]  += gH*X[t]
  *   dL/dL_c     -= gH;                dL/dV_th,c  -= gz
  *   with an H[t-1] term (v = H[t-1], dv = D*v), and sp = S[t-1] when the reset terms are present:
- *     gdv = gH - (gH*sp)*gamma        (gdv = gH without reset terms)
- *     dL/dD_c += gdv*v;   dL/dgamma_c -= (gH*sp)*dv;   dL/dQ_c -= gH*sp
- *     cH(t-1) = gdv*D;    cS(t-1) = -(gH*(dv*gamma)) - gH*Q   (0 with detach_reset: S[t-1] detached there)
+ *     gr  = (gH*sp)*gamma             (gr = 0 without reset terms: the products with it are then left out)
+ *     dL/dD_c += gH*v - gr*v;   dL/dgamma_c -= (gH*sp)*dv;   dL/dQ_c -= gH*sp
+ *     cH(t-1) = gH*D - gr*D;    cS(t-1) = -(gH*(dv*gamma)) - gH*Q   (0 with detach_reset: S[t-1] detached there)
  *   without an H[t-1] term (t = 0, no initial V): nothing flows further back.
  *   dL/d(initial V) = cH(-1),  dL/d(initial S) = cS(-1).
  * The parameter sums: per element over the T steps in the working precision (as lif.h), then per channel in
@@ -163,17 +163,23 @@ INLINE void FN(glif_bwd_row)(const int mode, const int det, int nb, const real *
         } else {
             real v = vp[b];
             real dv = dc[b] * v;
-            real gdv = gH, gsp = (real)0;
+            real gsp = (real)0;
             if (mode == 2) {
+                /* D*H[t-1] appears twice in glif_step (the decay and the reset term): the two products'
+                 * gradients are kept apart (gH*v and (gH*sp*gamma)*v), as autograd does, so that a non-finite
+                 * H[t-1] with S[t-1] = 0 gives NaN (Inf*0) where the reference loop does */
                 real sv = spv[b];
                 real ghs = gH * sv;
-                gdv = gH - ghs * gc[b];
+                real gr = ghs * gc[b];
                 ag[b] += (ghs * dv);
                 aq[b] += ghs;
                 gsp = det ? (real)0 : (-(gH * (dv * gc[b])) - gH * qc[b]);
+                ad[b] += gH * v - gr * v;
+                cH[b] = gH * dc[b] - gr * dc[b];
+            } else {
+                ad[b] += (gH * v);
+                cH[b] = gH * dc[b];
             }
-            ad[b] += (gdv * v);
-            cH[b] = gdv * dc[b];
             cS[b] = gsp;
         }
     }

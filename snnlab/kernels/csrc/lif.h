@@ -52,7 +52,7 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, c
             real vprev = v[b];
             real h = FN(charge)(vprev, xt[b], tau, itau, p2, vr, di, vr0);
             real u = h;
-            if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
+            if (klif) { u = k * h; u = FN(relu)(u); }
             real s = (u - vth >= (real)0) ? (real)1 : (real)0;
             real uk = u / k;
             real us = sr ? uk : u, vths = sr ? vthk : vth;
@@ -92,23 +92,26 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
         PREFETCH_NEXT(gxt, sizeof(real), 1);
         for (int b = 0; b < nb; b++) {
             real h = ht[b], u = h;
-            if (klif) { u = k * h; u = u > (real)0 ? u : (real)0; }
+            if (klif) { u = k * h; u = FN(relu)(u); }
             gl[b] = u - vth;
         }
         FN(sg_n)(gl, gl, nb, kind, c0, c1);
         for (int b = 0; b < nb; b++) {
             real h = ht[b];
             real u = h, ku = h;
-            if (klif) { ku = k * h; u = ku > (real)0 ? ku : (real)0; }
+            if (klif) { ku = k * h; u = FN(relu)(ku); }
             real z = u - vth;
             real s = z >= (real)0 ? (real)1 : (real)0;
             real g = gl[b];
             real c = cv[b];
-            real gd = det ? (real)0 : g;
-            real dvh = ((real)1 - s) + (vr - u) * gd, dvs = (real)1 - vth * gd;
+            /* detach_reset: the reset's S has no gradient path at all (a select, not a factor 0: a non-finite
+             * (V_reset - U) or cV must not turn into NaN through it, as in the reference loop) */
+            real dvh = det ? ((real)1 - s) : ((real)1 - s) + (vr - u) * g;
+            real dvs = det ? (real)1 : (real)1 - vth * g;
             if (klif) {
                 real ik = (real)1 / k;
-                real dvh_s = ((real)1 - s) * ik + (vr - u * ik) * gd, dvs_s = ik - vthk * gd;
+                real dvh_s = det ? ((real)1 - s) * ik : ((real)1 - s) * ik + (vr - u * ik) * g;
+                real dvs_s = det ? ik : ik - vthk * g;
                 real akh = -u * ((real)1 - s) * ik * ik, aks = (-u + vth * s) * ik * ik;
                 real akr = hard ? akh : aks;
                 dvh = sr ? dvh_s : dvh;
@@ -119,9 +122,11 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
             real gu = gst[b] * g + c * dvdu;
             real gh = gu;
             if (klif) {
-                real m = ku > (real)0 ? (real)1 : (real)0;
-                gh = gu * k * m;
-                ak[b] += gu * h * m;
+                /* torch.relu's backward selects (not multiplies): 0 where relu(kH) <= 0, so a non-finite gU
+                 * there gives 0, as in the reference loop; then F = k*H: dL/dH = gF*k, dL/dk += gF*H */
+                real gf = u <= (real)0 ? (real)0 : gu;
+                gh = gf * k;
+                ak[b] += gf * h;
             }
             real ght = FN(divt)(gh, tau, itau, p2);
             gxt[b] = di ? ght : gh;
