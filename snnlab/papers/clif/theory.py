@@ -326,6 +326,8 @@ def network_records(kind: str, seed: int, T: int, batch: int, neuron: Optional[M
 
     from snnlab import neurons
 
+    if batch < 2:
+        raise ValueError(f"network_records: batch={batch!r}; BN in training mode needs at least 2 images")
     neuron = _neuron(**(neuron or {}))
     model = _network(kind, seed, neuron, detach_reset)
     gen = torch.Generator().manual_seed(seed + 1)
