@@ -116,6 +116,22 @@ def test_network_shares_check_the_recursion_and_the_window_zeros():
     assert math.isclose(float(s[(s.variant == "lif") & (s.seed == 0)].share.iloc[0]), float(lif.share.mean()))
 
 
+def test_memo_keeps_a_simulation_per_settings_and_code(tmp_path, monkeypatch):
+    import snnlab.paths
+
+    monkeypatch.setattr(snnlab.paths, "cache_dir", lambda: tmp_path / "cache")
+    a = th.single_neuron_seeds(seeds=(0, 1), T_long=50, n_trials=3, max_lag=3, memo=True)
+    assert len(list((tmp_path / "cache" / "clif-theory").glob("single_neuron_seeds-*.pkl"))) == 1
+
+    def boom(**kw):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(th, "_single_neuron_seeds", boom)
+    pd.testing.assert_frame_equal(th.single_neuron_seeds(seeds=(0, 1), T_long=50, n_trials=3, max_lag=3, memo=True), a)
+    with pytest.raises(AssertionError, match="recomputed"):   # other settings: computed again
+        th.single_neuron_seeds(seeds=(0, 1), T_long=51, n_trials=3, max_lag=3, memo=True)
+
+
 def _shares(lif: dict, other: dict, T: int = 6, variant: str = "lif_part1", layers: int = 2):
     rows = []
     for v, d in (("lif", lif), (variant, other)):

@@ -163,6 +163,48 @@ def _neuron(**kw) -> dict:
     return out
 
 
+# ================================================================================================ memo
+#: sources whose code decides the simulations' results (a change to any of them invalidates the memo)
+_MEMO_SOURCES = ("papers/clif/theory.py", "analysis.py", "surrogate.py", "neurons", "models", "kernels")
+
+
+def _source_digest() -> str:
+    import hashlib
+
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256()
+    for rel in _MEMO_SOURCES:
+        p = root / rel
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _memo(name: str, params: Mapping, compute):
+    """``compute()`` once per ``params`` and source version: the result (DataFrames) is kept as a pickle under
+    ``cache_dir()/clif-theory/`` (deterministic CPU simulations, so a notebook and the claims table computed from the
+    same settings share one computation)."""
+    import hashlib
+    import json
+    import pickle
+
+    from snnlab.fileio import atomic_write_bytes
+    from snnlab.paths import cache_dir
+
+    key = hashlib.sha256(json.dumps([name, params, _source_digest()], sort_keys=True, default=str).encode())
+    path = cache_dir() / "clif-theory" / f"{name}-{key.hexdigest()[:20]}.pkl"
+    if path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # a damaged memo is recomputed
+            pass
+    out = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, pickle.dumps(out))
+    return out
+
+
 # ================================================================================================ plans
 def energy_plan(profile: str) -> List[C.PlanEntry]:
     """Notebook 07's runs: LIF, CLIF and the ReLU ANN. smoke: the registry's ``smoke-<neuron>`` for seeds 0 and 1;
@@ -356,7 +398,8 @@ NETWORK_VARIANTS = (("lif", "lif", False), ("clif", "clif", False), ("lif_part1"
 
 
 def network_shares(seeds: Sequence[int] = SEEDS, T_values: Sequence[int] = (2, 6, 16), batch: int = 8,
-                   neuron: Optional[Mapping] = None, check_seeds: Optional[Sequence[int]] = None):
+                   neuron: Optional[Mapping] = None, check_seeds: Optional[Sequence[int]] = None,
+                   memo: bool = False):
     """The spatial / temporal split of ∂L/∂H in every neuron layer of :func:`network_records`, per variant
     (``lif``, ``clif`` and ``lif_part1`` = LIF with the reset detached, whose one-step factor is λ everywhere:
     Part I of clif.md Eq. 13 without the window zeros of Part II), seed and T.
@@ -365,18 +408,26 @@ def network_shares(seeds: Sequence[int] = SEEDS, T_values: Sequence[int] = (2, 6
     Σ|δH − P| / (Σ|P| + Σ|δH − P|) over steps, samples and neurons. CLIF's M-path part (``mpath``: δM·ψ) comes
     from the exact recursion (``snnlab.analysis.adjoint_recursion``), which is checked against autograd on
     ``check_seeds`` (default: the first seed; ``recursion_err``, NaN where not checked). ``eps_zero_in_window``:
-    fraction of LIF's in-window one-step factors λ(1 − V_th·g) that are exactly 0 (1 by C1's identity)."""
+    fraction of LIF's in-window one-step factors λ(1 − V_th·g) that are exactly 0 (1 by C1's identity).
+    ``memo``: keep the result under ``cache_dir()`` for these arguments and this code (see :func:`_memo`)."""
+    neuron = _neuron(**(neuron or {}))
+    seeds, T_values = tuple(int(s) for s in seeds), tuple(int(t) for t in T_values)
+    check_seeds = tuple(seeds[:1]) if check_seeds is None else tuple(check_seeds)
+    args = dict(seeds=seeds, T_values=T_values, batch=int(batch), neuron=neuron, check_seeds=check_seeds)
+    if memo:
+        return _memo("network_shares", args, lambda: _network_shares(**args))
+    return _network_shares(**args)
+
+
+def _network_shares(seeds, T_values, batch, neuron, check_seeds):
     import pandas as pd
-    import torch
 
     from snnlab import analysis
     from snnlab import surrogate as sg_
 
-    neuron = _neuron(**(neuron or {}))
     kw = dict(tau=neuron["tau"], v_threshold=neuron["v_threshold"], surrogate=neuron["surrogate"],
               width=neuron["width"])
     sg = sg_.build(neuron["surrogate"], neuron["width"])
-    check_seeds = tuple(seeds[:1]) if check_seeds is None else tuple(check_seeds)
     rows = []
     for T in T_values:
         for seed in seeds:
@@ -604,9 +655,19 @@ def isi_stats(runs: Mapping) -> Dict[str, dict]:
 
 def single_neuron_seeds(seeds: Sequence[int] = SEEDS, T_long: int = 2000, n_trials: int = 200, n_inputs: int = 10,
                         input_rate: float = 0.2, weight: float = 0.3, max_lag: int = 20,
-                        neuron: Optional[Mapping] = None):
+                        neuron: Optional[Mapping] = None, memo: bool = False):
     """Per seed (an independent Poisson draw shared by the LIF and the CLIF neuron of each trial): the firing rates
-    and the integrated autocorrelation time (:func:`tau_int`) of LIF's H, CLIF's H and CLIF's M."""
+    and the integrated autocorrelation time (:func:`tau_int`) of LIF's H, CLIF's H and CLIF's M. ``memo`` as in
+    :func:`network_shares`."""
+    args = dict(seeds=tuple(int(s) for s in seeds), T_long=int(T_long), n_trials=int(n_trials),
+                n_inputs=int(n_inputs), input_rate=float(input_rate), weight=float(weight), max_lag=int(max_lag),
+                neuron=_neuron(**(neuron or {})))
+    if memo:
+        return _memo("single_neuron_seeds", args, lambda: _single_neuron_seeds(**args))
+    return _single_neuron_seeds(**args)
+
+
+def _single_neuron_seeds(seeds, T_long, n_trials, n_inputs, input_rate, weight, max_lag, neuron):
     import pandas as pd
 
     rows = []
@@ -1102,14 +1163,14 @@ def claims(profile: str, ids: Optional[Sequence[str]] = None, *, train_missing: 
     cfg = settings(profile)
     rows: List[stats.ClaimRow] = []
     if {"C1", "C2"} & set(want):
-        shares = network_shares(cfg["seeds"], cfg["net_T"], cfg["net_batch"])
+        shares = network_shares(cfg["seeds"], cfg["net_T"], cfg["net_batch"], memo=True)
         if "C1" in want:
             rows += c1_rows(c1_identity(n=cfg["n_neurons"]), shares, profile)
         if "C2" in want:
             rows += c2_rows(shares, profile)
     if {"C8", "C10"} & set(want):
         per_seed = single_neuron_seeds(cfg["seeds"], cfg["T_long"], cfg["n_trials"], cfg["n_inputs"],
-                                       cfg["input_rate"], cfg["weight"], cfg["max_lag"])
+                                       cfg["input_rate"], cfg["weight"], cfg["max_lag"], memo=True)
         if "C8" in want:
             rows += c8_single_rows(per_seed, profile)
         if "C10" in want:
