@@ -287,14 +287,20 @@ def test_paper_scale_and_c13_rows():
     assert "64.13" in c13[2].claim and "97.92" in c13[3].claim and "79.00" in c13[4].claim
 
 
-def test_claims_on_an_empty_run_store_cover_every_claim():
-    rows = clif.claims("quick")
+def test_claims_on_an_empty_run_store_cover_every_claim(monkeypatch):
+    rows = T.claims("quick")
     ids = {r.claim.split(":")[0] for r in rows}
     assert {"C3", "C4", "C5", "C6", "C7", "C11", "C13"} <= ids
     measured = [r for r in rows if r.profile == "quick"]
     assert measured and all(r.verdict == "not run" and "--profile quick" in r.command for r in measured)
     csv_path, _ = S.write_claims(rows, Path(os.environ["SNNLAB_FIGURES"]))  # valid, unique rows
     assert len(pd.read_csv(csv_path)) == len(rows)
+    # the package's claims are the trained rows followed by the theory module's
+    if clif.theory is not None:
+        extra = S.Claim("clif", "C12", "CLIF adds no parameter", "§3", "parameters").not_run("true")
+        monkeypatch.setattr(clif.theory, "claims", lambda profile: [extra])
+        monkeypatch.setattr(T, "claims", lambda profile: rows)
+        assert clif.claims("quick") == rows + [extra]
 
 
 # ------------------------------------------------------------------------------------------------------- real smoke runs
