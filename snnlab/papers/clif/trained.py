@@ -95,7 +95,7 @@ DRYRUN_CELLS = MappingProxyType({
     "08_deploy_lif": {"clif-cifar10-resnet18-T6": C.grid(neuron=("clif", "lif"))},
 })
 #: Table 8: hard-reset values at deployment per profile (soft reset is always evaluated too)
-DEPLOY_V_RESETS = MappingProxyType({"smoke": (0.0, -0.06), "quick": (0.0, -0.02, -0.06, -0.1),
+DEPLOY_V_RESETS = MappingProxyType({"smoke": (0.0, -0.06), "quick": (0.0, -0.06, -0.1),
                                     "paper": (0.0, -0.02, -0.04, -0.06, -0.08, -0.1)})
 #: C11 is decided at this hard-reset value, fixed beforehand: the paper's best on CIFAR-10 (Table 8)
 DEPLOY_V_RESET = -0.06
@@ -394,7 +394,8 @@ def _row(claim: S.Claim, diffs: Mapping[int, float], profile: str, measure: str)
         (seed, d), = diffs.items()
         return S.ClaimRow(paper=PAPER, claim=claim.claim, source=claim.source, measure=measure, profile=profile,
                           n_seeds=1, effect=float(d), ci_low=None, ci_high=None, verdict="inconclusive", fidelity=fid,
-                          detail=f"inconclusive: {_fmt(d)} {claim.units}, n=1 seed ({seed}); a verdict needs "
+                          detail=f"inconclusive: {_fmt(d)}{' ' + claim.units if claim.units else ''}, n=1 seed "
+                                 f"({seed}); a verdict needs "
                                  f"≥ {S.MIN_SEEDS} paired seeds")
     return claim.evaluate(S.paired_effect(dict(diffs)), profile, fid, on_few="inconclusive", measure=measure)
 
