@@ -926,7 +926,7 @@ def fig_truncation(df, profile: str) -> Figure:
         raise ValueError("fig_truncation: no finished runs to plot")
     vmin, vmax = P.shared_limits(*[g.values for g in grids.values()])
     n = len(grids)
-    fig, axes = P.figure(1, n + 1, width=4.6 * n + 4.2, height=3.8, squeeze=False)
+    fig, axes = P.figure(1, n + 1, width=4.6 * n + 4.8, height=3.8, squeeze=False)
     axes = axes.ravel()
     for ax, (setting, g) in zip(axes, grids.items()):
         T = int(df[df.setting == setting]["T"].max())
@@ -934,7 +934,7 @@ def fig_truncation(df, profile: str) -> Figure:
                   vmin=vmin, vmax=vmax, fmt="{:.1f}", colorbar=False, xlabel="τ", ylabel="k_trunc (full = T)")
         ax.set_title(f"{setting}\nmean of {df[df.setting == setting].seed.nunique()} seed(s)", fontsize=8)
     im = axes[0].images[0]
-    fig.colorbar(im, ax=list(axes[:n]), label="LIF best test accuracy (%)")
+    fig.colorbar(im, ax=list(axes[:n]), label="LIF accuracy (%)", pad=0.02)
     points, data = {}, []
     done = df[df.status == "finished"]
     for setting in grids:
