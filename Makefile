@@ -37,12 +37,13 @@ TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)
 PYTEST_N    ?= 2
 
 .PHONY: help venv data data-smoke data-quick data-paper data-paper-dryrun figures test test-fast test-slurm \
-        notebooks-clean notebooks-refresh bench clean distclean
+        test-oldest-torch notebooks-clean notebooks-refresh bench clean distclean
 
 help:
 	@echo "make figures [PROFILE=quick|smoke|paper]  execute every notebook, write figures/ and build/index.html"
 	@echo "make figures PROFILE=paper-dryrun         the paper code paths on the CPU with fake data -> build/paper-dryrun/"
 	@echo "make test                                 pytest + nbval of the notebooks at their smoke defaults"
+	@echo "make test-oldest-torch                    neuron and kernel tests under torch 2.4.1 (own venv, .venv-oldest)"
 	@echo "make data                                 fetch what can be had offline (Fashion-MNIST)"
 	@echo "make bench                                neuron and training benchmarks -> benchmarks/results/"
 	@echo "make test-slurm                           smoke campaign on a throwaway one-node SLURM cluster (root)"
@@ -106,6 +107,27 @@ test-slurm: $(STAMP)
 	SLURM_CONF=$(CURDIR)/build/slurm/slurm.conf $(PY) tools/slurm/smoke_campaign.py; rc=$$?; \
 	    tools/slurm/stop_cluster.sh; exit $$rc
 
+# The oldest torch that pyproject.toml promises (torch>=2.4), in its own virtual environment: the neuron and kernel
+# tests (they need neither torchvision nor the data stack). torch 2.4.1 from PyPI brings its CUDA wheels and
+# triton 3.0 (~2.5 GB the first time); numpy<2 because torch 2.4 was built against numpy 1. spikingjelly 2.0 needs
+# torch >= 2.6, so the SpikingJelly parity test skips itself there.
+OLDEST_VENV  ?= .venv-oldest
+OLDEST_PY    := $(OLDEST_VENV)/bin/python
+OLDEST_PINS  := torch==2.4.1 "numpy<2" PyYAML pytest pytest-xdist
+OLDEST_STAMP := $(OLDEST_VENV)/.snnlab-oldest-$(shell echo '$(OLDEST_PINS)' | cat - pyproject.toml | sha1sum | cut -c1-12)
+
+$(OLDEST_STAMP): pyproject.toml
+	@echo "[setup] building $(OLDEST_VENV) with torch 2.4.1 (first time: a ~2.5 GB download)"
+	@test -x $(OLDEST_PY) || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_PY) -m pip install --quiet --disable-pip-version-check $(OLDEST_PINS)
+	$(OLDEST_PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(OLDEST_VENV)/.snnlab-oldest-*
+	@touch $@
+
+test-oldest-torch: $(OLDEST_STAMP)
+	@$(OLDEST_PY) -c "import torch; assert torch.__version__.startswith('2.4.'), torch.__version__; print('[test] torch', torch.__version__)"
+	$(TEST_ENV) $(OLDEST_PY) -m pytest tests/neurons tests/kernels -n $(PYTEST_N) -q -p no:cacheprovider
+
 notebooks-clean: $(STAMP)
 	$(PY) -m snnlab.nbclean $(NOTEBOOKS)
 
@@ -121,4 +143,4 @@ clean:
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(OLDEST_VENV)

@@ -151,22 +151,22 @@ def clif_factors(H: torch.Tensor, S: torch.Tensor, M: torch.Tensor, *, tau=2.0, 
 
 def ilif_temporal_factor(H: torch.Tensor, S: torch.Tensor, M: torch.Tensor, A: torch.Tensor, X: torch.Tensor, *,
                          tau=1.1, v_threshold: float = 1.0, kappa_i: float = 0.03, kappa_m: float = 1.0,
-                         surrogate="rectangle", width: float | None = 1.0,
-                         a_grad_at_zero: bool = False) -> torch.Tensor:
+                         surrogate="rectangle", width: float | None = 1.0) -> torch.Tensor:
     """ILIF one-step temporal factor ``∂H[t+1]/∂H[t]`` (ilif.md §1.5 [INFERENCE, derived from the code]).
 
     With ``R = H − V_th·S``, ``σ_t = σ(M[t])``, ``σ'_t = σ_t(1 − σ_t)`` and ``A[t+1] = κ_I·(A[t] + X[t]·S[t])``::
 
         ∂M[t]/∂H[t] = κ_M·(g·R + S·(1 − V_th·g))
         ∂V[t]/∂H[t] = (1 − V_th·g) − g·σ_t − S·σ'_t·∂M[t]/∂H[t]
-        ∂H[t+1]/∂H[t] = λ·∂V[t]/∂H[t] − 1{A[t+1] > 0}·κ_I·X[t]·g
+        ∂H[t+1]/∂H[t] = λ·∂V[t]/∂H[t] − 1{A[t+1] ≥ 0}·κ_I·X[t]·g
 
     ``H, S, M, A, X``: recorded ``[T, ...]`` (M after the update, A before the clamp, as
     ``snnlab.neurons.ILIF(record=True)`` returns them); entry t is the factor from t to t+1 (the last one uses
-    A[T+1] computed from the records). ``1{A > 0}`` is the spec's form and what autograd through the code's
-    ``torch.clamp(A, min=0)`` gives (torch passes no gradient at the boundary ``A == 0``, e.g. before any spike;
-    checked on torch 2.14); ``a_grad_at_zero=True`` uses ``1{A ≥ 0}`` instead. This term is the gradient path of the
-    current-inhibitory unit; the M chain (factor κ_M per step, no decay) is a separate path not included here.
+    A[T+1] computed from the records). ``1{A ≥ 0}`` is the derivative of ``max(A, 0)`` that the authors' torch
+    gave and snnlab's ILIF uses on every torch version (``snnlab.neurons.ilif.inhibition_clamp``; ilif.md §1.5,
+    corrected from an earlier ``1{A > 0}``): A is exactly 0 before a neuron's first spike, so the A term is
+    present at those steps too. This term is the gradient path of the current-inhibitory unit; the M chain
+    (factor κ_M per step, no decay) is a separate path not included here.
     """
     H, S, M, A, X = (_tensor(v, n) for v, n in ((H, "H"), (S, "S"), (M, "M"), (A, "A"), (X, "X")))
     lam = _lam(tau)
@@ -176,7 +176,7 @@ def ilif_temporal_factor(H: torch.Tensor, S: torch.Tensor, M: torch.Tensor, A: t
     dM_dH = kappa_m * (g * R + S * (1.0 - v_threshold * g))
     dV_dH = (1.0 - v_threshold * g) - g * sm - S * dsm * dM_dH
     A_next = kappa_i * (A + X * S)
-    gate = (A_next >= 0) if a_grad_at_zero else (A_next > 0)
+    gate = ~(A_next < 0)  # inhibition_clamp's derivative: 1 for A >= 0 (and NaN), 0 for A < 0
     return lam * dV_dH - gate.to(H.dtype) * kappa_i * X * g
 
 

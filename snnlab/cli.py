@@ -111,7 +111,8 @@ def cmd_eval(args) -> int:
     loader = torch.utils.data.DataLoader(test, batch_size=cfg.eval_batch_size or cfg.batch_size, shuffle=False)
     loss_fn = losses.build(cfg.loss, lam=cfg.loss_lambda, means=cfg.loss_means, mse_target=cfg.mse_target,
                            label_smoothing=cfg.label_smoothing)
-    res = evaluate(model, loader, cfg.steps, loss_fn, torch.device(args.device), autocast=contextlib.nullcontext)
+    res = evaluate(model, loader, cfg.steps, loss_fn, torch.device(args.device), autocast=contextlib.nullcontext,
+                   readout=losses.readout(cfg.loss))
     out = {"run": str(r.dir), "which": args.which, "test_acc": res["test_acc"], "test_loss": res["test_loss"],
            "test_samples": res["test_samples"], "firing_rate_mean": res.get("firing_rate_mean"),
            "firing_rates": res.get("firing_rates")}

@@ -14,7 +14,12 @@ either as class indices ``[B]`` (long) or as soft labels ``[B, C]`` (probabiliti
 * ``ce``: ``CE(mean_t O[t], y)``, cross-entropy of the mean output.
 * ``mse_rate``: ``MSE(mean_t O[t], onehot(y))`` (PLIF recipe; KLIF's presumed fallback, klif.md §3.3).
 
-``label_smoothing`` applies to every CE term. Prediction (both repositories): ``argmax_c Σ_t O[t, :, c]``.
+* ``ce_last``: ``CE(O[T−1], y)``, the output of the **last step only** (snnlab's temporal tasks,
+  :mod:`snnlab.data.temporal`): a loss or a prediction on the mean over steps would let the cue's own spikes
+  answer a delayed-recall task without any memory. Its prediction is ``argmax_c O[T−1, :, c]``.
+
+``label_smoothing`` applies to every CE term. Prediction (both repositories): ``argmax_c Σ_t O[t, :, c]``;
+``readout(loss)`` says which one a loss uses (``"sum"`` or ``"last"``) and ``predict(out, readout)`` applies it.
 """
 from __future__ import annotations
 
@@ -25,7 +30,10 @@ import torch.nn.functional as F
 
 from snnlab.config import LOSS_NAMES  # defined once, beside RunConfig's validation
 
-__all__ = ["tet_loss", "ce_mean_loss", "mse_rate_loss", "build", "predict", "LOSS_NAMES", "per_step_decomposable"]
+__all__ = ["tet_loss", "ce_mean_loss", "mse_rate_loss", "ce_last_loss", "build", "predict", "readout", "READOUTS",
+           "LOSS_NAMES"]
+
+READOUTS = ("sum", "last")
 
 
 
@@ -85,6 +93,13 @@ def mse_rate_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(mean, _as_probs(y, out.shape[2], mean.dtype))
 
 
+def ce_last_loss(out: torch.Tensor, y: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """``CE(O[T−1], y)``: the output of the last step only (the other steps get no direct gradient)."""
+    _check(out, y)
+    last = _f(out[-1])
+    return F.cross_entropy(last, y if y.ndim == 1 else y.to(last.dtype), label_smoothing=label_smoothing)
+
+
 def build(name: str = "tet", lam: float = 0.05, means: float = 1.0, mse_target: str = "const",
           label_smoothing: float = 0.0) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """A loss ``fn(out [T, B, C], y) -> scalar`` by name (``LOSS_NAMES``)."""
@@ -96,14 +111,24 @@ def build(name: str = "tet", lam: float = 0.05, means: float = 1.0, mse_target: 
         return lambda out, y: ce_mean_loss(out, y, label_smoothing)
     if name == "mse_rate":
         return mse_rate_loss
+    if name == "ce_last":
+        return lambda out, y: ce_last_loss(out, y, label_smoothing)
     raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSS_NAMES)}")
 
 
-def per_step_decomposable(name: str) -> bool:
-    """Whether the loss is a sum of per-step terms (TET); informative only, truncated BPTT handles both."""
-    return name == "tet"
+def readout(loss: str) -> str:
+    """How the class is read from the outputs under loss ``loss``: ``"last"`` (``ce_last``: the last step) or
+    ``"sum"`` (every other loss: the sum over steps)."""
+    if loss not in LOSS_NAMES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSS_NAMES)}")
+    return "last" if loss == "ce_last" else "sum"
 
 
-def predict(out: torch.Tensor) -> torch.Tensor:
-    """Class prediction ``argmax_c Σ_t O[t, :, c]`` for ``out`` of shape ``[T, B, C]``."""
-    return out.sum(0).argmax(-1)
+def predict(out: torch.Tensor, readout: str = "sum") -> torch.Tensor:
+    """Class prediction for ``out`` of shape ``[T, B, C]``: ``argmax_c Σ_t O[t, :, c]`` (``readout="sum"``) or
+    ``argmax_c O[T−1, :, c]`` (``"last"``)."""
+    if readout == "sum":
+        return out.sum(0).argmax(-1)
+    if readout == "last":
+        return out[-1].argmax(-1)
+    raise ValueError(f"readout must be one of {READOUTS} (sum over steps, or the last step), got {readout!r}")

@@ -358,7 +358,9 @@ KLIF_WORKED_TRACE: dict[str, Any] = dict(
 # ---------------------------------------------------------------------------------------------------------------
 
 # ilif.md §2.3 item 3 [INFERENCE]: the spec's simulation (inputs N(0.8, 0.6²), T=6, untrained, rectangle surrogate
-# of width γ, V_th=1): fraction of H in the window and mean |∂H[t+1]/∂H[t]| over in-window neurons.
+# of width γ, V_th=1): fraction of H in the window and mean |∂H[t+1]/∂H[t]| over in-window neurons. Its ILIF column
+# was simulated with d max(A, 0)/dA = 1{A > 0}, which ilif.md §1.5 has since corrected to 1{A ≥ 0} (snnlab's rule):
+# analysis.ilif_gamma_table gives the corrected values (up to 5 % away; tests/test_analysis.py).
 ILIF_TEMPORAL_FACTOR_TABLE: list[dict[str, float]] = [
     dict(tau=1.1, gamma=0.25, fraction_in_window=0.159, LIF=0.2727, ILIF=0.5463),
     dict(tau=1.1, gamma=0.5, fraction_in_window=0.311, LIF=0.0909, ILIF=0.2356),

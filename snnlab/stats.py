@@ -46,7 +46,7 @@ import io
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -162,10 +162,12 @@ def paired_differences(a: Union[Mapping, Sequence[float]], b: Union[Mapping, Seq
 
 def paired_effect(a: Union[Mapping, Sequence[float]], b: Union[Mapping, Sequence[float], None] = None, *,
                   confidence: float = CONFIDENCE, bootstrap: int = 0, random_state: int = 0,
-                  unit: str = "paired seeds") -> Effect:
+                  unit: str = "paired seeds", scale: float = 1.0) -> Effect:
     """Mean paired difference ``a − b`` with its Student-t interval (``b=None``: ``a`` already holds the
-    differences). ``bootstrap=n_resamples`` adds a BCa bootstrap interval (``scipy.stats.bootstrap``, seeded by
-    ``random_state``) as ``boot_low``/``boot_high``. Needs at least 2 pairs (an interval needs a spread)."""
+    differences). ``scale`` multiplies the differences first (``scale=100``: accuracies given as fractions give
+    an effect in percentage points). ``bootstrap=n_resamples`` adds a BCa bootstrap interval
+    (``scipy.stats.bootstrap``, seeded by ``random_state``) as ``boot_low``/``boot_high``. Needs at least 2 pairs
+    (an interval needs a spread)."""
     _check_confidence(confidence)
     if b is None:
         if isinstance(a, Mapping):
@@ -176,6 +178,7 @@ def paired_effect(a: Union[Mapping, Sequence[float]], b: Union[Mapping, Sequence
             seeds = tuple(range(len(d)))
     else:
         d, seeds = paired_differences(a, b)
+    d = d * float(scale)
     n = len(d)
     if n < 2:
         raise InsufficientSeeds(f"an interval needs at least 2 paired seeds, got {n}; a verdict needs {MIN_SEEDS}")
@@ -198,12 +201,13 @@ def paired_effect(a: Union[Mapping, Sequence[float]], b: Union[Mapping, Sequence
 
 
 def unpaired_effect(a: Union[Mapping, Sequence[float]], b: Union[Mapping, Sequence[float]], *,
-                    confidence: float = CONFIDENCE, unit: str = "seeds per group") -> Effect:
+                    confidence: float = CONFIDENCE, unit: str = "seeds per group", scale: float = 1.0) -> Effect:
     """Difference of means ``mean(a) − mean(b)`` of two independent groups with Welch's interval (groups run
-    with different seeds, or a comparison without a shared seed). ``n`` is the smaller group's size."""
+    with different seeds, or a comparison without a shared seed). ``n`` is the smaller group's size; ``scale``
+    as in ``paired_effect``."""
     _check_confidence(confidence)
-    xa = _values(a.values() if isinstance(a, Mapping) else a, "a")
-    xb = _values(b.values() if isinstance(b, Mapping) else b, "b")
+    xa = _values(a.values() if isinstance(a, Mapping) else a, "a") * float(scale)
+    xb = _values(b.values() if isinstance(b, Mapping) else b, "b") * float(scale)
     na, nb = len(xa), len(xb)
     if min(na, nb) < 2:
         raise InsufficientSeeds(f"an unpaired interval needs at least 2 values per group, got {na} and {nb}")
@@ -516,7 +520,7 @@ class Claim:
                          detail=describe(dec, decimals), mde=dec.mde, n_needed=dec.n_needed)
 
     def identity(self, value, expected, tol: float = 1e-9, *, profile: str = "any", what: str = "",
-                 measure: Optional[str] = None) -> ClaimRow:
+                 measure: Optional[str] = None, fidelity: str = "re-measured at this scale") -> ClaimRow:
         """The row for a claim that follows from the equations: ``value`` (computed by the code, scalar or array)
         must equal ``expected`` (the closed form) within ``tol`` (absolute); the row carries the check. A failed
         check raises ``IdentityCheckFailed``."""
@@ -535,7 +539,7 @@ class Claim:
         detail = f"identity: max |value − expected| = {err:.2g} (tol {tol:.2g})" + (f"; {what}" if what else "")
         scalar = float(v) if v.size == 1 else None
         return self._row(measure=measure or self.measure, profile=profile, n_seeds=None, effect=scalar,
-                         ci_low=None, ci_high=None, verdict="identity", fidelity="re-measured at this scale",
+                         ci_low=None, ci_high=None, verdict="identity", fidelity=fidelity,
                          detail=detail, check=check)
 
     def not_run(self, command: str, *, profile: str = "paper", reason: str = "") -> ClaimRow:

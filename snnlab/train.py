@@ -1,6 +1,7 @@
 """One training / evaluation loop for every run (``RunConfig``): BPTT or exact truncated BPTT, the papers' loss,
 SGD/AdamW with a cosine schedule stepped per epoch (or per step: ``cosine_steps``), AMP on CUDA, atomic checkpoints with bit-identical resume,
-DDP through ``torchrun``, per-epoch metrics with per-layer firing rates of the test set.
+DDP through ``torchrun``, per-epoch metrics with per-layer firing rates of the test set and the learnable neuron
+scalars per layer (``neuron_parameters``: KLIF's k, PLIF's τ; ``snnlab.monitors.neuron_parameters``).
 
 Protocol (clif.md §3.1, ilif.md §3.2): direct encoding for static images (the same image at every step), event
 frames one per step; the network is reset before every batch; the loss is on all T outputs (``snnlab.losses``);
@@ -49,6 +50,7 @@ from snnlab.config import RunConfig
 from snnlab.fileio import CorruptFileError, atomic_write_bytes, atomic_write_text, remove_stale_temps
 from snnlab.models import build_model, neuron_params_for, switch_neurons
 from snnlab.models.layers import neuron_layers, reset_net
+from snnlab.monitors import neuron_parameters
 
 __all__ = ["Trainer", "TrainingDiverged", "train", "evaluate", "build_datasets", "build_model", "neuron_params_for",
            "switch_neurons", "atomic_save", "atomic_write_text", "load_checkpoint", "EpochBatchSampler"]
@@ -224,8 +226,9 @@ class _Progress:
 
 # ---------------------------------------------------------------------------------------------------- eval
 def evaluate(model: nn.Module, loader, T: int, loss_fn, device, monitor_rates: bool = True,
-             autocast=contextlib.nullcontext) -> dict:
-    """Test loss, top-1 accuracy and per-layer firing rates (``FiringRateMonitor``) over ``loader``."""
+             autocast=contextlib.nullcontext, readout: str = "sum") -> dict:
+    """Test loss, top-1 accuracy (prediction ``losses.predict(out, readout)``) and per-layer firing rates
+    (``FiringRateMonitor``) over ``loader``."""
     from snnlab.data.encoding import to_time_major
     from snnlab.monitors import FiringRateMonitor
 
@@ -243,7 +246,7 @@ def evaluate(model: nn.Module, loader, T: int, loss_fn, device, monitor_rates: b
             b = y.shape[0]
             total_loss += float(loss) * b
             yt = y.argmax(-1) if y.ndim == 2 else y
-            correct += int((_losses.predict(out) == yt).sum())
+            correct += int((_losses.predict(out, readout) == yt).sum())
             n += b
     reset_net(model)
     res = {"test_loss": total_loss / max(n, 1), "test_acc": correct / max(n, 1), "test_samples": n}
@@ -309,6 +312,8 @@ class Trainer:
             from snnlab.distributed import wrap_ddp
 
             self.net = wrap_ddp(self.model, self.device)
+        if cfg.compile:  # the fused neuron kernels are custom ops: the whole network compiles without graph breaks
+            self.net = torch.compile(self.net)
         if cfg.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                                              weight_decay=cfg.weight_decay)
@@ -506,7 +511,7 @@ class Trainer:
                 b = y.shape[0]
                 yt = y.argmax(-1) if y.ndim == 2 else y
                 self.acc["loss"] += value * b
-                self.acc["correct"] += float((_losses.predict(out.detach()) == yt).sum())
+                self.acc["correct"] += float((_losses.predict(out.detach(), _losses.readout(cfg.loss)) == yt).sum())
                 self.acc["n"] += b
                 self.step += 1
                 self.global_step += 1
@@ -526,10 +531,15 @@ class Trainer:
                    "train_acc": tr[1] / max(tr[2], 1), "train_samples": int(tr[2]), "lr": lr_used,
                    "seconds": self.acc["seconds"], "samples_per_s": tr[2] / max(self.acc["seconds"], 1e-9),
                    "neuron": getattr(self.model, "neuron_name", cfg.neuron)}
+            learned = neuron_parameters(self.model)
+            if learned:  # KLIF's k, PLIF's τ per layer at the epoch's end, in network order (a list: rows are
+                # written with sorted keys)
+                rec["neuron_parameters"] = [{"layer": name, **vals} for name, vals in learned.items()]
             t1 = time.perf_counter()
             if self.is_main:
                 # evaluation in full precision, without autocast, as the papers' code evaluates
-                rec.update(evaluate(self.model, test_loader, self.T, self.eval_loss_fn, self.device))
+                rec.update(evaluate(self.model, test_loader, self.T, self.eval_loss_fn, self.device,
+                                    readout=_losses.readout(cfg.loss)))
             rec["eval_seconds"] = time.perf_counter() - t1
             distributed.barrier(self.dist)
             self.total_seconds += self.acc["seconds"] + rec["eval_seconds"]

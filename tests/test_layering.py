@@ -16,10 +16,10 @@ LAYERS = {
     0: {"config", "paths", "fileio", "reproducibility", "surrogate", "paper_data"},
     1: {"neurons", "kernels"},
     2: {"models", "data"},
-    3: {"losses", "monitors", "energy", "analysis", "tbptt", "distributed", "train", "plotting"},
+    3: {"losses", "monitors", "energy", "analysis", "tbptt", "distributed", "train", "plotting", "credit"},
     4: {"experiments", "stats"},
     5: {"papers"},
-    6: {"notebook", "nbrun", "nbindex", "nbclean", "cli", "__main__"},
+    6: {"notebook", "nbrun", "nbindex", "nbclean", "cli", "launch", "__main__"},
 }
 LAYER_OF = {name: rank for rank, names in LAYERS.items() for name in names}
 

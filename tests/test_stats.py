@@ -25,6 +25,8 @@ def test_paired_interval_matches_scipy_ttest_rel():
     assert e.mean == pytest.approx(np.mean(a - b), abs=1e-12)
     assert (e.ci_low, e.ci_high) == pytest.approx((ci.low, ci.high), abs=1e-12)
     assert e.sd == pytest.approx(np.std(a - b, ddof=1))
+    pts = stats.paired_effect(a / 100, b / 100, scale=100)  # fractions in, percentage points out
+    assert (pts.mean, pts.ci_low, pts.ci_high) == pytest.approx((e.mean, e.ci_low, e.ci_high), abs=1e-12)
 
 
 def test_unpaired_interval_matches_scipy_welch():

@@ -7,7 +7,8 @@
 
 Names (``available()``): static ``mnist fashion_mnist cifar10 cifar100 tiny_imagenet``; event ``nmnist
 cifar10_dvs dvs_gesture``; offline ``sim_fashion_events`` (simulated event-camera Fashion-MNIST, made from
-the Fashion-MNIST files), ``synthetic`` and ``synthetic_events`` (no files at all).
+the Fashion-MNIST files), ``synthetic`` and ``synthetic_events`` (no files at all); tasks that need memory
+(:mod:`snnlab.data.temporal`) ``seq_fashion_mnist`` (one image row per step) and ``delayed_recall`` (generated).
 
 Fake copies of every paper dataset in the real on-disk formats: :func:`snnlab.data.fakes.write_fake_datasets`.
 
@@ -24,11 +25,12 @@ from pathlib import Path
 from snnlab.data.errors import CorruptDatasetError, DatasetNotFoundError
 
 __all__ = ["build", "available", "info", "make_loader", "DatasetInfo", "DatasetNotFoundError",
-           "CorruptDatasetError", "STATIC", "EVENTS", "OFFLINE"]
+           "CorruptDatasetError", "STATIC", "EVENTS", "OFFLINE", "TEMPORAL"]
 
 STATIC = ("mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet")
 EVENTS = ("nmnist", "cifar10_dvs", "dvs_gesture")
 OFFLINE = ("sim_fashion_events", "synthetic", "synthetic_events")
+TEMPORAL = ("seq_fashion_mnist", "delayed_recall")  # snnlab.data.temporal: sequences [T, 1, 1, F], read at the end
 SPLITS = ("train", "test")
 
 
@@ -47,7 +49,7 @@ class DatasetInfo:
 
 def available() -> list[str]:
     """Every dataset name: the papers' datasets plus the offline ones."""
-    return [*STATIC, *EVENTS, *OFFLINE]
+    return [*STATIC, *EVENTS, *OFFLINE, *TEMPORAL]
 
 
 def info(name: str, **opts) -> DatasetInfo:
@@ -66,6 +68,10 @@ def info(name: str, **opts) -> DatasetInfo:
     if name == "synthetic_events":
         w, h = opts.get("sensor", (16, 16))
         return DatasetInfo(name, "events", opts.get("classes", 10), (2, h, w), opts.get("n"), opts.get("n"))
+    if name in TEMPORAL:
+        from snnlab.data.temporal import temporal_info
+
+        return DatasetInfo(name, "sequence", *temporal_info(name, **opts))
     from snnlab.data.events import EVENT_INFO
 
     ei = EVENT_INFO[name]
@@ -118,7 +124,12 @@ def build(name: str, split: str, T: int | None = None, root: str | Path | None =
     drop_last = opts.pop("drop_last", False)
     if not isinstance(drop_last, bool):
         raise ValueError(f"drop_last must be True or False, got {drop_last!r}")
-    ds = _build(name, split, T, root, download, **opts)
+    if name in TEMPORAL:
+        from snnlab.data.temporal import build_temporal
+
+        ds = build_temporal(name, split, T, root, download=download, **opts)
+    else:
+        ds = _build(name, split, T, root, download, **opts)
     ds.drop_last = drop_last and split == "train"
     return ds
 
@@ -188,6 +199,6 @@ def __getattr__(name: str):  # lazy sub-modules: snnlab.data.encoding, ...
     import importlib
 
     if name in {"encoding", "static", "events", "simulated", "synthetic", "transforms", "cache", "prepare",
-                "errors", "fakes", "gesture", "tiny_imagenet", "cifar10_dvs"}:
+                "errors", "fakes", "gesture", "tiny_imagenet", "cifar10_dvs", "temporal"}:
         return importlib.import_module(f"snnlab.data.{name}")
     raise AttributeError(f"module 'snnlab.data' has no attribute {name!r}")

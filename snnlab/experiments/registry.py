@@ -390,8 +390,8 @@ def _register_quick() -> None:
 #: Every neuron (and the ReLU ANN, T = 1) trains this network with this data, budget and optimiser; neuron settings
 #: are the CLIF code's (paper_neuron_params("clif", neuron)). Sizing measurements: snnlab/papers/benchmark.py.
 BENCH_FMNIST = dict(profile="quick", model="small_conv", model_params={"channels": [8, 16], "hidden": 128},
-                    dataset="fashion_mnist", T=4, batch_size=64, epochs=2, train_subset=20000, test_subset=None,
-                    optimizer="adamw", lr=3e-3, weight_decay=0.0, schedule="cosine", loss="tet", seed=0,
+                    dataset="fashion_mnist", T=4, batch_size=64, epochs=2, train_subset=12000, test_subset=None,
+                    optimizer="adamw", lr=3e-3, weight_decay=0.0, schedule="cosine_steps", loss="tet", seed=0,
                     eval_batch_size=250, num_threads=1)
 #: the event-camera variant: simulated DVS Fashion-MNIST (34×34×2 frames, T = 4), the 10k/2k prefix `make data-quick`
 #: generates (the whole generated test set is evaluated).
@@ -515,6 +515,36 @@ def _register_families() -> None:
         description="ILIF γ sweep at smoke size: the smoke config with a 32-16 MLP"))
 
 
+#: snnlab's temporal-credit benchmark (issue 15; ``snnlab.papers.arena``, notebooks/overview/02-03): a 2×128 spiking
+#: MLP without BN whose hidden layers are scaled so that they spike at init (``init="spiking"``), read at the last
+#: step only (loss ``ce_last``), AdamW lr 2e-2 with a cosine schedule, batch 128, one torch thread; the neuron
+#: settings of the shared benchmark, the CLIF code's for every neuron (``paper_neuron_params("clif", neuron)``;
+#: the arena sets τ). ``temporal-recall-<neuron>``: delayed recall (snnlab.data.temporal) at delay 4 (T = 2 + 4 + 1),
+#: 2,048 training and 512 test samples, 8 epochs (LIF τ = 2: 0.95 at d = 4, chance at d = 8, measured);
+#: ``temporal-seqfmnist-<neuron>``: sequential Fashion-MNIST (T = 28), a 2,048-image training subset, 2,000 test
+#: images, 4 epochs at lr 5e-3.
+TEMPORAL_MLP = {"hidden": (128, 128), "bn": False, "init": "spiking"}
+TEMPORAL_RECALL = dict(profile="quick", model="mlp", model_params={**TEMPORAL_MLP, "in_features": 20,
+                                                                   "input_power": 0.1},
+                       dataset="delayed_recall", data_opts={"delay": 4, "n_train": 2048, "n_test": 512, "seed": 0},
+                       T=7, batch_size=128, epochs=8, optimizer="adamw", lr=2e-2, weight_decay=0.0, schedule="cosine",
+                       loss="ce_last", seed=0, num_threads=1)
+TEMPORAL_SEQ = dict(TEMPORAL_RECALL, model_params={**TEMPORAL_MLP, "in_features": 28, "input_power": 1.0},
+                    dataset="seq_fashion_mnist", data_opts={}, T=28, train_subset=2048, test_subset=2000, epochs=4,
+                    lr=5e-3)
+
+
+def _register_temporal() -> None:
+    for neuron in NEURONS:
+        register(f"temporal-recall-{neuron}", lambda neuron=neuron: RunConfig(
+            name=f"temporal-recall-{neuron}", neuron=neuron, neuron_params=paper_neuron_params("clif", neuron),
+            **TEMPORAL_RECALL))
+        register(f"temporal-seqfmnist-{neuron}", lambda neuron=neuron: RunConfig(
+            name=f"temporal-seqfmnist-{neuron}", neuron=neuron, neuron_params=paper_neuron_params("clif", neuron),
+            **TEMPORAL_SEQ))
+
+
+_register_temporal()
 _register_paper()
 _register_quick()
 _register_quick_klif()

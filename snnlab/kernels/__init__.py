@@ -1,21 +1,32 @@
 """Fused multi-step neuron kernels: C on CPU (``cpu.py`` + ``csrc/``), Triton on GPU (``triton.py``).
 
-``dispatch(neuron, x, state)`` is called by ``snnlab.neurons.base.Neuron.forward`` when ``record=False`` and
-``neuron.backend != "reference"``; it returns ``(spikes, new_state)`` from a fused kernel, or None so that the
-reference loop runs. Backends:
+``dispatch(neuron, x, state, record=False)`` is called by ``snnlab.neurons.base.Neuron.forward`` when
+``neuron.backend != "reference"`` (and, with ``record=True``, when no gradient is needed); it returns
+``(spikes, new_state)`` (plus the recorded states with ``record``) from a fused kernel, or None so that the
+reference loop runs. The kernels are PyTorch custom operators (``ops.py``: fake implementations, autograd
+formulas), so ``torch.compile`` traces a network through them without graph breaks. Backends:
 
 * ``"auto"``: the fastest correct path: the C kernels for CPU tensors (float32/float64), Triton for CUDA tensors
-  (float32/float16/bfloat16 inputs, float32 state); anything else (other dtypes, per-channel GLIF parameters
-  wider than x, no compiler, no Triton) falls back to the reference loop (a missing compiler or Triton is warned
-  about once).
+  (float32/float16/bfloat16 inputs, float32 state). Anything else (other dtypes, per-channel GLIF parameters
+  wider than x, no compiler or a kernel library that cannot be built or loaded, no Triton) runs the reference
+  loop, and says so once per neuron kind and reason with a ``RuntimeWarning`` naming the neuron, the reason and
+  the path taken.
 * ``"cpu"``: the C kernels; raises ``KernelUnavailable`` (a ``RuntimeError``) saying what is missing.
 * ``"triton"``: the Triton kernels; CUDA tensors, or CPU tensors under ``TRITON_INTERPRET=1`` (tests).
 
 Both backends cover every kind, GLIF included (C: ``csrc/glif.h``; Triton: ``triton.py``, the same recursions
-with float32 coefficients and state). ``CPU_ONLY_KINDS`` lists kinds without a Triton kernel (none now).
+with float32 coefficients and state).
 
-Every fast path equals the reference loop: tests/kernels compare outputs and gradients (input, initial state,
-τ for PLIF, k for KLIF, every GLIF parameter) over a grid of options.
+Contract of every fast path (docs/contracts.md; tests/kernels):
+
+* it equals the reference loop: outputs and gradients (input, initial state, τ for PLIF, k for KLIF, every GLIF
+  parameter) over a grid of options;
+* **NaN/Inf**: for non-finite inputs, states or incoming gradients it gives exactly what the reference loop gives
+  (the same spikes; NaN, +Inf, −Inf at the same places in states and gradients): relu/clamp keep NaN, relu's
+  backward selects, detached terms are left out rather than multiplied by 0 (test_nonfinite.py);
+* **double backward**: under ``create_graph=True`` each Function's backward recomputes the forward with the
+  reference loop from its saved inputs and differentiates that (``reference.py``), so second-order gradients
+  are the reference loop's; a plain backward runs the fast C/Triton recursion (test_double_backward.py).
 """
 from __future__ import annotations
 
@@ -27,7 +38,6 @@ import torch
 __all__ = ["dispatch", "available_backends", "KernelUnavailable", "SUPPORTED_KINDS"]
 
 SUPPORTED_KINDS = ("lif", "plif", "klif", "clif", "ilif", "glif")
-CPU_ONLY_KINDS = ()  # kinds without a Triton kernel (none)
 _warned: set = set()
 
 
@@ -35,12 +45,18 @@ class KernelUnavailable(RuntimeError):
     """A fused backend was requested explicitly but cannot run this neuron/input here."""
 
 
-def _warn_once(key: str, message: str) -> None:
+def _warn_once(key: str, message: str, stacklevel: int = 3) -> None:
     if key not in _warned:
         _warned.add(key)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)
 
 
+# The environment probes below run once per process and are constants to torch.compile: dynamo calls them at
+# trace time instead of tracing their file-system and import work (which would break the graph).
+_constant = getattr(getattr(torch, "compiler", None), "assume_constant_result", lambda fn: fn)
+
+
+@_constant
 def _cpu_ready() -> "str | None":
     """None when the C kernels can be built here, else the reason."""
     from snnlab.kernels import build
@@ -50,14 +66,25 @@ def _cpu_ready() -> "str | None":
     return None
 
 
-def _triton_ready(x: torch.Tensor) -> "str | None":
+@_constant
+def _triton_import_error() -> "str | None":
     try:
         import triton  # noqa: F401
     except Exception as exc:  # ImportError or a broken install
         return f"triton is not importable ({exc}); pip install triton"
-    if x.is_cuda:
-        return None
-    if os.environ.get("TRITON_INTERPRET") == "1":
+    return None
+
+
+@_constant
+def _triton_interpreting() -> bool:
+    return os.environ.get("TRITON_INTERPRET") == "1"
+
+
+def _triton_ready(x: torch.Tensor) -> "str | None":
+    why = _triton_import_error()
+    if why is not None:
+        return why
+    if x.is_cuda or _triton_interpreting():
         return None
     return "backend='triton' needs CUDA tensors (or TRITON_INTERPRET=1 for the interpreter on CPU)"
 
@@ -77,9 +104,6 @@ def _unsupported(neuron, x: torch.Tensor, state: dict, backend: str) -> "str | N
     kind = getattr(neuron, "kind", None)
     if kind not in SUPPORTED_KINDS:
         return f"no fused kernel for neuron kind {kind!r} (kernels exist for {', '.join(SUPPORTED_KINDS)})"
-    if kind in CPU_ONLY_KINDS and backend != "cpu":
-        return (f"no Triton kernel for {kind!r}: its fused kernel is CPU only (backend='cpu', or 'auto' on CPU "
-                f"tensors); use backend='reference' or 'auto' for CUDA tensors")
     sg = neuron.surrogate
     if getattr(sg, "name", None) not in ("rectangle", "triangle", "sigmoid", "atan"):
         return f"surrogate {sg!r} has no kernel implementation"
@@ -124,8 +148,10 @@ def _glif_unsupported(neuron, x: torch.Tensor) -> "str | None":
     return None
 
 
-def dispatch(neuron, x: torch.Tensor, state: dict):
-    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies."""
+def dispatch(neuron, x: torch.Tensor, state: dict, record: bool = False):
+    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies. With ``record``
+    ``(spikes, new_state, records)``: the neuron's ``record=True`` states written by the forward kernel (not
+    differentiable; ``Neuron.forward`` asks for them only when no gradient is needed)."""
     backend = getattr(neuron, "backend", "auto")
     if backend == "reference":
         return None
@@ -140,28 +166,37 @@ def dispatch(neuron, x: torch.Tensor, state: dict):
     if target == "cpu":
         why = "backend='cpu' needs CPU tensors; use backend='triton' or 'auto' on CUDA" if x.is_cuda else None
         why = why or _cpu_ready()
-        if why is not None and not explicit and not x.is_cuda:
-            _warn_once("cpu:" + why, f"snnlab.kernels: using the reference loop: {why}")
     else:
         why = _triton_ready(x)
-        if why is not None and not explicit:
-            _warn_once("triton:" + why, f"snnlab.kernels: using the reference loop: {why}")
     why = why or _unsupported(neuron, x, state, target)
     if why is not None:
         if explicit:
             raise KernelUnavailable(f"{neuron.kind}: backend={backend!r} cannot run: {why}")
+        if x.numel() > 0:  # (an empty input has nothing to run: no warning)
+            _fallback(neuron, target, why)
         return None
 
     if target == "cpu":
         from snnlab.kernels import build, cpu
 
         try:
-            return cpu.run(neuron, x, state)
+            return cpu.run(neuron, x, state, record)
         except build.BuildError as exc:
             if explicit:
                 raise KernelUnavailable(f"{neuron.kind}: backend='cpu' cannot run: {exc}") from exc
-            _warn_once("cpu-build", f"snnlab.kernels: using the reference loop: {exc}")
+            _fallback(neuron, target, f"the C kernels cannot be built or loaded here: {exc}", key="cpu-build")
             return None
     from snnlab.kernels import triton as triton_kernels
 
-    return triton_kernels.run(neuron, x, state)
+    return triton_kernels.run(neuron, x, state, record)
+
+
+def _fallback(neuron, target: str, why: str, key: "str | None" = None) -> None:
+    """backend="auto" could not use the fused kernel: warn once per neuron kind and reason (or once per ``key``:
+    a build failure is said once for every neuron) which path runs."""
+    kind = getattr(neuron, "kind", type(neuron).__name__)
+    fast = "C kernel" if target == "cpu" else "Triton kernel"
+    _warn_once(key or f"{kind}:{target}:{why}",
+               f"snnlab.kernels: {kind} (backend='auto') runs the reference loop (plain torch, slower), not the "
+               f"fused {fast}: {why}. Set backend='reference' to choose that path explicitly and silence this "
+               f"warning.", stacklevel=7)  # the module's caller (past forward, _call_impl, _wrapped_call_impl)

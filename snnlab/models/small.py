@@ -64,24 +64,51 @@ def small_conv(**kwargs) -> SmallConvNet:
 
 
 class SpikingMLP(SpikingNet):
-    """A tiny fully connected SNN (tests, smoke runs): ``Flatten → [Linear → BN1d → neuron] × len(hidden) →
-    Linear(classes)``; ``bn=False`` drops the BN layers. Accepts ``[T, B, ...]`` of any trailing shape."""
+    """A fully connected SNN: ``Flatten → [Linear → BN1d → neuron] × len(hidden) → Linear(classes)``; ``bn=False``
+    drops the BN layers. Accepts ``[T, B, ...]`` of any trailing shape (``in_features`` per step, default
+    ``in_channels·input_size²``). Tests and smoke runs use the defaults; the temporal tasks
+    (:mod:`snnlab.data.temporal`) use ``hidden=(128, 128), bn=False, init="spiking"``.
+
+    ``init``: ``"default"`` keeps PyTorch's Linear init (U(±1/√fan_in)), under which the input current of a
+    layer fed by sparse spikes has a standard deviation far below V_th, so a layer without BN stays silent.
+    ``"spiking"`` draws every hidden Linear from ``N(0, (init_gain / √(fan_in · p))²)`` with zero bias, where
+    ``p`` is the mean square of the layer's input per feature: ``input_power`` for the first layer (1 for
+    standardised inputs; the fraction of active channels for binary inputs) and ``init_rate`` (the firing rate
+    assumed for a hidden layer) for the others; the input current then has a standard deviation of about
+    ``init_gain·V_th`` as seen by the membrane (multiplied by τ for neurons with ``decay_input``, which charge
+    with X/τ: KLIF), and every layer spikes at initialisation. The readout keeps PyTorch's init.
+    """
 
     input_ndim = None
 
     def __init__(self, *, neuron: str = "lif", neuron_params: Optional[Mapping] = None, num_classes: int = 10,
                  in_channels: int = 1, input_size: int = 28, hidden: Sequence[int] = (64,), bn: bool = True,
-                 bn_mode: str = "per_step", in_features: Optional[int] = None):
+                 bn_mode: str = "per_step", in_features: Optional[int] = None, init: str = "default",
+                 init_gain: float = 1.0, input_power: float = 1.0, init_rate: float = 0.2):
         super().__init__(neuron, neuron_params, num_classes, in_channels)
+        if init not in ("default", "spiking"):
+            raise ValueError(f"init must be 'default' (PyTorch's Linear init) or 'spiking' (hidden layers scaled so "
+                             f"that they spike), got {init!r}")
+        for name, v in (("init_gain", init_gain), ("input_power", input_power), ("init_rate", init_rate)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise ValueError(f"{name} must be a positive number, got {v!r}")
         n = int(in_features) if in_features else in_channels * input_size * input_size
         self.in_features = n
         layers = []
+        power = float(input_power)
+        scale = _current_scale(self.neuron()) if init == "spiking" else 1.0
         for h in hidden:
-            layers.append(TimeFold(nn.Linear(n, int(h), bias=not bn)))
+            lin = nn.Linear(n, int(h), bias=not bn)
+            if init == "spiking":
+                with torch.no_grad():
+                    lin.weight.normal_(0.0, float(init_gain) * scale / (n * power) ** 0.5)
+                    if lin.bias is not None:
+                        lin.bias.zero_()
+            layers.append(TimeFold(lin))
             if bn:
                 layers.append(SeqBatchNorm(int(h), bn_mode, dims=1))
             layers.append(self.neuron())
-            n = int(h)
+            n, power = int(h), float(init_rate)
         layers.append(TimeFold(nn.Linear(n, num_classes)))
         self.net = nn.Sequential(*layers)
 
@@ -96,6 +123,17 @@ class SpikingMLP(SpikingNet):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
         return self.net(x.flatten(2))
+
+
+def _current_scale(neuron: nn.Module) -> float:
+    """The input current that brings a neuron from rest to its threshold in one step: ``V_th``, times τ when the
+    neuron charges with ``X/τ`` (``decay_input``). 1 for the ReLU "neuron"."""
+    vth = getattr(neuron, "v_threshold", 1.0)
+    vth = float(vth.detach()) if isinstance(vth, torch.Tensor) else float(vth)
+    if getattr(neuron, "decay_input", False):
+        tau = neuron.tau
+        vth *= float(tau.detach()) if isinstance(tau, torch.Tensor) else float(tau)
+    return vth
 
 
 def mlp(**kwargs) -> SpikingMLP:

@@ -113,6 +113,9 @@ def check_input(x: Any, kind: str) -> None:
     if not x.is_floating_point():
         raise TypeError(f"{kind}: input x must be a floating tensor (e.g. float32), got dtype {x.dtype}; "
                         "convert with x.float()")
+    if x.shape[0] == 0:
+        raise ValueError(f"{kind}: input x has T = 0 time steps (shape {tuple(x.shape)}); a neuron runs at least "
+                         "one step: pass x of shape [T, B, ...] with T >= 1")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -184,6 +187,72 @@ def run_steps(step: StepFn, x: torch.Tensor, state: Optional[Mapping], record_ke
 
 
 # --------------------------------------------------------------------------------------------------------------
+# A carried state whose graph a backward has already freed: say "reset()" instead of PyTorch's retain_graph advice.
+# --------------------------------------------------------------------------------------------------------------
+_FREED = "backward through the graph a second time"
+
+
+def _graph_freed(nodes, limit: int = 64) -> bool:
+    """True when one of the first ``limit`` nodes behind ``nodes`` (breadth first) had its saved tensors freed by
+    a backward (PyTorch raises on access then). Every step's spike (``_SurrogateSpike``) and every kernel call is a
+    custom Function node with saved tensors on each backward path, so a freed earlier forward shows within a few
+    nodes; builtin nodes are probed through their common saved inputs too."""
+    seen, queue = set(), list(nodes)
+    while queue and len(seen) < limit:
+        nd = queue.pop(0)
+        if nd is None or id(nd) in seen:
+            continue
+        seen.add(id(nd))
+        for name in ("saved_tensors", "_saved_self", "_saved_other", "_saved_result"):
+            try:
+                getattr(nd, name, None)
+            except RuntimeError as exc:
+                if _FREED in str(exc):
+                    return True
+        queue.extend(nxt for nxt, _ in getattr(nd, "next_functions", ()))
+    return False
+
+
+def _compiling() -> bool:
+    fn = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+    return bool(fn()) if fn is not None else False
+
+
+def _guard_carried_state(kind: str, state: dict) -> dict:
+    """The carried state, each tensor with a graph passed through an alias whose gradient hook checks, when a
+    backward reaches it (before it goes on into the earlier forward), that the graph it continues still exists.
+    A state kept from a batch whose backward has already run (no ``reset()`` in between) otherwise ends in
+    PyTorch's "Trying to backward through the graph a second time ... retain_graph=True" advice, which is the
+    wrong fix here. One check per forward call (the first hook that fires walks from every carried tensor)."""
+    if not torch.is_grad_enabled() or _compiling():
+        return state
+    graphs = {k: v for k, v in state.items() if isinstance(v, torch.Tensor) and v.grad_fn is not None}
+    if not graphs:
+        return state
+    producers = [v.grad_fn for v in graphs.values()]
+    checked = []
+
+    def check(grad):
+        if not checked:
+            checked.append(True)
+            if _graph_freed(producers):
+                raise RuntimeError(
+                    f"{kind}: this backward continues through the neuron's carried state ({', '.join(graphs)}) "
+                    "from an earlier forward whose graph a backward has already freed: the neuron was not reset "
+                    "between batches. Call neuron.reset() (or snnlab.models.reset_net(model)) before each new "
+                    "batch; to continue a sequence without backpropagating into the previous chunk, pass the "
+                    "state on detached: neuron.set_state({k: v.detach() for k, v in neuron.get_state().items()}).")
+        return grad
+
+    out = dict(state)
+    for key, v in graphs.items():
+        alias = v.view_as(v)
+        alias.register_hook(check)
+        out[key] = alias
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Module base class.
 # --------------------------------------------------------------------------------------------------------------
 class Neuron(nn.Module, metaclass=abc.ABCMeta):
@@ -196,8 +265,16 @@ class Neuron(nn.Module, metaclass=abc.ABCMeta):
     ``record=True``, ``(spikes, states)`` with ``states[name]`` ``[T, B, ...]`` for every name in ``record_keys``.
     The state after the call is kept, with its autograd graph, so a second call continues the same sequence
     (T = 1 calls one after another equal one multi-step call, forward and backward); ``reset()`` drops it.
-    When ``record`` is False and ``backend != "reference"`` the fused kernels are tried first
-    (``snnlab.kernels.dispatch``); they return None when no fast path applies and the reference loop runs.
+    When ``backend != "reference"`` the fused kernels are tried first (``snnlab.kernels.dispatch``); they return
+    None when no fast path applies and the reference loop runs. With ``record=True`` the fused kernels write the
+    states too, but only when no gradient is needed (grad mode off, or nothing requires grad): the recorded states
+    of the reference loop are differentiable, the kernels' are not.
+
+    Misuse gives clear errors: ``x`` with T = 0 steps is a ValueError; a backward that reaches a state carried
+    over from a batch whose backward already ran (no ``reset()`` between batches) raises a RuntimeError saying to
+    call ``reset()`` / ``snnlab.models.reset_net(model)``; ``torch.jit.script`` refuses with a TypeError (the
+    forward is Python: state dicts, surrogate objects, ctypes/Triton kernels), so run neurons eagerly or under
+    ``torch.compile``.
     """
 
     kind: str = ""
@@ -267,22 +344,38 @@ class Neuron(nn.Module, metaclass=abc.ABCMeta):
     # --- forward -----------------------------------------------------------------------------------------------
     def forward(self, x: torch.Tensor, record: bool = False):
         check_input(x, self.kind)
-        state = self._current_state(x)
-        if not record and self.backend != "reference":
+        state = _guard_carried_state(self.kind, self._current_state(x))
+        if self.backend != "reference" and (not record or not self._needs_grad(x, state)):
             from snnlab import kernels
 
-            out = kernels.dispatch(self, x, state)
+            out = kernels.dispatch(self, x, state, record)
             if out is not None:
-                spikes, new_state = out
-                self._state = {k: new_state.get(k) for k in self.state_keys}
-                return spikes
+                self._state = {k: out[1].get(k) for k in self.state_keys}
+                return (out[0], out[2]) if record else out[0]
         spikes, new_state, recs = self.run_reference(x, state, self.record_keys if record else ())
         self._state = {k: new_state.get(k) for k in self.state_keys}
         return (spikes, recs) if record else spikes
 
+    def _needs_grad(self, x: torch.Tensor, state: State) -> bool:
+        """True when autograd would record this call (grad mode on and x, a state or a parameter requires grad):
+        then ``record=True`` runs the reference loop, whose recorded states are differentiable; otherwise the
+        fused kernels write the records (not differentiable, and nothing needs them to be)."""
+        if not torch.is_grad_enabled():
+            return False
+        return (x.requires_grad or any(isinstance(v, torch.Tensor) and v.requires_grad for v in state.values())
+                or any(p.requires_grad for p in self.parameters(recurse=False)))
+
     def run_reference(self, x: torch.Tensor, state: Optional[Mapping], record_keys=()):
         """The multi-step reference loop on ``x`` from ``state`` (does not touch the stored state)."""
         return run_steps(self.step_fn, x, state, record_keys, **self.step_params())
+
+    def __prepare_scriptable__(self):
+        # torch.jit.script calls this on every module it compiles: refuse with the reason instead of a TorchScript
+        # error deep in the step function
+        raise TypeError(
+            f"{self.kind}: snnlab neurons cannot be compiled with torch.jit.script (the forward is Python: a state "
+            "dict, surrogate objects, and ctypes/Triton kernels that TorchScript cannot call). Run the module "
+            "eagerly, or use torch.compile.")
 
     def __getstate__(self):
         # pickle / deepcopy: keep the carried state but without its autograd graph (non-leaf tensors cannot be

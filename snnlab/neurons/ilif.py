@@ -17,9 +17,12 @@ reproduce those runs. κ_I and κ_M are literals in the code; here they are para
 
 Choices where the spec is silent or the code differs:
 
-* The clamp ``max(A, 0)`` (``A.clamp(min=0)`` in the code) is computed with ``torch.relu`` so that its gradient
-  is ``1{A > 0}`` as in ilif.md §1.5 on every torch version (A is exactly 0 before the first spike; recent torch
-  ``clamp`` also gives 0 there).
+* The clamp ``max(A, 0)`` (``A.clamp(min=0)`` in the code) is :func:`inhibition_clamp`: the value of torch's
+  ``clamp(min=0)`` (NaN stays NaN) and the derivative **1 for A ≥ 0**, 0 for A < 0 (ilif.md §1.3 "Detach", §1.5).
+  That is the gradient the authors' torch gave at the boundary A = 0, which is hit at every step before a
+  neuron's first spike (A is exactly 0 there). torch's own ``clamp`` changed its boundary gradient between
+  versions (2.11: 1, 2.14: 0), so it is not used: this one rule holds on every torch version, and the C and
+  Triton kernels implement the same rule (``csrc/ilif.h``, ``kernels/triton.py``).
 * Hard reset (``reset="hard"``) replaces R by ``H·(1 − S) + V_reset·S`` (the code's ``_reset`` supports it; not used
   in any experiment); decay_input follows the LIF charge.
 * ``detach_reset`` is ignored by the official code (its ``neuronal_reset`` calls ``_reset`` directly); here, when
@@ -36,7 +39,15 @@ from snnlab.neurons.base import (Neuron, charge, check_finite, check_reset, fire
                                  run_steps)
 from snnlab.surrogate import Surrogate
 
-__all__ = ["ILIF", "ilif_step", "ilif_multistep"]
+__all__ = ["ILIF", "ilif_step", "ilif_multistep", "inhibition_clamp"]
+
+
+def inhibition_clamp(a: torch.Tensor) -> torch.Tensor:
+    """``max(A, 0)`` of ILIF's current inhibition with the one rule snnlab uses everywhere (module docstring):
+    value ``A`` where ``A ≥ 0`` or A is NaN, else 0; derivative 1 where ``A ≥ 0`` (the boundary A = 0 included)
+    or NaN, 0 where ``A < 0``. Written as ``where(A < 0, 0, A)``, so autograd (and double backward) follow it on
+    every torch version."""
+    return torch.where(a < 0, torch.zeros_like(a), a)
 
 
 def ilif_step(x_t: torch.Tensor, state: Mapping, *, tau, v_threshold: float, v_reset: Optional[float],
@@ -51,7 +62,7 @@ def ilif_step(x_t: torch.Tensor, state: Mapping, *, tau, v_threshold: float, v_r
         a = torch.zeros_like(x_t) if a_prev is None else kappa_i * a_prev
     else:
         a = kappa_i * ((0.0 if a_prev is None else a_prev) + x_prev * s_prev)
-    h = charge(v, x_t - torch.relu(a), tau, decay_input, v_reset)
+    h = charge(v, x_t - inhibition_clamp(a), tau, decay_input, v_reset)
     s = fire(h, v_threshold, surrogate)
     s_r = s.detach() if detach_reset else s
     r = reset_potential(h, s_r, v_threshold, v_reset, False)

@@ -7,9 +7,6 @@ import torch
 def saved_storages(mod, x):
     """``(output, {storage pointer: bytes})`` of the distinct tensors autograd saves during ``mod(x)`` (pack
     hook; a storage counted once, at its size)."""
-    from snnlab.kernels import cpu
-
-    cpu.clamp_tie()  # its one-off probe (a 0-dim autograd call) must not run inside the hook
     seen = {}
 
     def pack(t):

@@ -20,6 +20,7 @@ pytest.importorskip("triton")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import nonfinite_cases as nf  # noqa: E402
 import triton_parity_worker as worker  # noqa: E402  (only its CASES list; it sets TRITON_INTERPRET itself)
 
 
@@ -56,6 +57,24 @@ def test_triton_matches_reference(results, index):
     else:  # same rounded input, float32 state; only the returned state and gradients are rounded to 16 bits
         assert r["state_err"] < 2e-2, r
         assert max(r["grad_rel_err"]) < 2e-2, r
+
+
+@pytest.mark.parametrize("index", range(len(nf.cases())), ids=[nf.case_id(c) for c in nf.cases()])
+def test_triton_follows_the_reference_on_nan_and_inf(results, index):
+    """NaN/Inf inputs (test_nonfinite.py's rule and cases): same spikes, NaN/±Inf at the reference's places."""
+    problems = results[f"nf{index}"]["problems"]
+    assert not problems, "; ".join(problems)
+
+
+@pytest.mark.parametrize("index", range(len(worker.DOUBLE_BACKWARD)),
+                         ids=["-".join(map(str, c[:2])) for c in worker.DOUBLE_BACKWARD])
+def test_triton_double_backward_refused_clearly(results, index):
+    """A gradient penalty (create_graph=True) through the Triton ops is refused with an error that names the way
+    out (backend='reference'), never a silently wrong second-order gradient (issue 16, item 1: differentiable or
+    refuse). The C ops recompute the reference loop instead (test_double_backward.py)."""
+    r = results[f"db{index}"]
+    assert "refused" in r, f"the Triton op ran a double backward: {r}"
+    assert "create_graph" in r["refused"] and "backend='reference'" in r["refused"], r["refused"]
 
 
 def test_triton_glif_saves_h_and_x(results):

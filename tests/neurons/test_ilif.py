@@ -1,5 +1,6 @@
 """ILIF (ilif.md §1.3–1.6): the reference traces of §1.6 to 1e-6, the one-step Jacobians of §1.5 against
-autograd, backward equal to autograd of a straightforward re-implementation, kappa parameters, clamp semantics."""
+autograd, backward equal to autograd of a straightforward re-implementation, kappa parameters, clamp semantics
+(derivative 1 from A = 0 on, §1.5 corrected)."""
 import math
 
 import pytest
@@ -53,7 +54,7 @@ def reimplementation(x, tau, v_th, kappa_i, kappa_m, surr, detach_reset=False):
     out = []
     for t in range(x.shape[0]):
         a = kappa_i * (a + x_prev * s_prev)
-        h = lam * v + x[t] - torch.where(a > 0, a, torch.zeros_like(a))  # max(A, 0), gradient 1{A > 0}
+        h = lam * v + x[t] - torch.where(a >= 0, a, torch.zeros_like(a))  # max(A, 0), gradient 1{A >= 0}
         x_prev = x[t]
         s = surr.spike(h - v_th)
         s_prev = s
@@ -121,9 +122,10 @@ def test_one_step_jacobians_of_spec_section_1_5():
         assert gA_H.item() == pytest.approx(kI * S + kI * h_val * g, abs=1e-12)
 
 
-def test_clamp_gradient_is_indicator_of_positive_a():
-    # ilif.md §1.5: dH[t+1]/dA[t+1] = -1{A[t+1] > 0}. Before any spike A = 0 exactly, so a non-spiking step t-1
-    # reaches H[t] only through V (not through S[t-1] in A).
+def test_clamp_gradient_is_one_from_a_equal_zero():
+    # ilif.md §1.3 "Detach" and §1.5 (corrected): dH[t+1]/dA[t+1] = -1{A[t+1] >= 0}, the gradient the authors'
+    # torch clamp(min=0) passed at the boundary. Before any spike A = 0 exactly, so a non-spiking step t-1 still
+    # reaches H[t] through S[t-1] in A: dA[t]/dX[t-1] = kI (S[t-1] + X[t-1] g[t-1]) with S[t-1] = 0.
     surr = build_surrogate("sigmoid", 1.0)
     x = torch.tensor([[0.9], [1.0]], dtype=torch.float64, requires_grad=True)
     s, st = ILIF(tau=2.0, surrogate="sigmoid")(x, record=True)
@@ -132,7 +134,9 @@ def test_clamp_gradient_is_indicator_of_positive_a():
     g0 = float(surr.derivative(torch.tensor(-0.1, dtype=torch.float64)))
     g1 = float(surr.derivative(st["H"][1].detach() - 1.0))
     dV0 = 1 - g0 - g0 * 0.5  # V0 = R0 - S0 sigma(M0): dV0/dH0 = (1 - g0) - g0 sigma(0)
-    assert x.grad[0].item() == pytest.approx(g1 * 0.5 * dV0, abs=1e-12)
+    expected = g1 * (0.5 * dV0 - 0.03 * 0.9 * g0)
+    assert x.grad[0].item() == pytest.approx(expected, abs=1e-12)
+    assert abs(expected - g1 * 0.5 * dV0) > 1e-3  # the old 1{A > 0} rule would miss this term
     # after a spike A > 0 and the A path carries -kI (S + X g) into the next step
     x = torch.tensor([[1.2], [1.0]], dtype=torch.float64, requires_grad=True)
     s, st = ILIF(tau=2.0, surrogate="sigmoid")(x, record=True)
@@ -145,6 +149,21 @@ def test_clamp_gradient_is_indicator_of_positive_a():
     dsm = sm * (1 - sm)
     dV0 = (1 - g0) - g0 * sm - dsm * (g0 * R0 + (1 - g0))
     assert x.grad[0].item() == pytest.approx(g1 * (0.5 * dV0 - 0.03 * (1.0 + 1.2 * g0)), abs=1e-12)
+
+
+def test_inhibition_clamp_rule():
+    """One rule, whatever torch's own clamp does at 0: value max(A, 0) (NaN kept, as clamp), derivative 1 for
+    A >= 0 and NaN, 0 for A < 0; its derivative is itself differentiable (double backward)."""
+    from snnlab.neurons.ilif import inhibition_clamp
+
+    a = torch.tensor([-2.0, -1e-300, -0.0, 0.0, 1e-300, 3.0, float("nan"), float("inf"), -float("inf")],
+                     dtype=torch.float64, requires_grad=True)
+    out = inhibition_clamp(a)
+    expected = torch.tensor([0, 0, 0, 0, 1e-300, 3, float("nan"), float("inf"), 0], dtype=torch.float64)
+    torch.testing.assert_close(out.detach(), expected, equal_nan=True, rtol=0, atol=0)
+    torch.testing.assert_close(out.detach(), torch.clamp(a.detach(), min=0.0), equal_nan=True, rtol=0, atol=0)
+    (g,) = torch.autograd.grad(out.sum(), a, create_graph=True)
+    assert g.tolist() == [0, 0, 1, 1, 1, 1, 1, 1, 0]
 
 
 def test_kappas_change_the_dynamics():

@@ -42,7 +42,6 @@ typedef struct {
     int32_t sg_kind;    /* 0 rectangle, 1 triangle, 2 sigmoid, 3 atan */
     int32_t scale_reset;/* KLIF: V /= k */
     int32_t nthreads;   /* OpenMP threads (<= 0: library default) */
-    int32_t clamp_tie;  /* ILIF: d max(A,0)/dA at A == 0 (0: relu gives 0, 1: clamp(min=0) gives 1, 2: 0.5) */
 } params_t;
 
 #define SG_RECTANGLE 0
@@ -80,7 +79,8 @@ typedef struct {
 #endif
 INLINE float exp_f32(float x) {
     x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
+    x = x > 89.0f ? 89.0f : x; /* from 88.4 on n = 128: the 2^n scaling overflows to +Inf (exp(+Inf) = +Inf, so
+                                  sigmoid(-Inf) = 0 exactly, as torch's) */
     const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
     float t = x * 1.44269504088896341f + shifter;
     float n = t - shifter;
@@ -109,7 +109,7 @@ INLINE __m512 sigmoid16_f32(__m512 a) {
     __m512 x = _mm512_sub_ps(_mm512_setzero_ps(), a); /* -a (0 - a: the same number as the scalar -a for a != 0,
                                                          and exp(+0) = exp(-0) = 1) */
     x = _mm512_max_ps(_mm512_set1_ps(-87.0f), x); /* max/min return their second operand when one is NaN: */
-    x = _mm512_min_ps(_mm512_set1_ps(88.0f), x);  /* NaN passes through, as in the scalar clamps */
+    x = _mm512_min_ps(_mm512_set1_ps(89.0f), x);  /* NaN passes through, as in the scalar clamps */
     __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
@@ -141,7 +141,7 @@ static inline void sigmoid_n_f32(float *y, const float *a, int n) {
 
 INLINE double exp_f64(double x) {
     x = x < -708.0 ? -708.0 : x;
-    x = x > 709.0 ? 709.0 : x;
+    x = x > 710.0 ? 710.0 : x; /* from 709.4 on n = 1024: the scaling overflows to +Inf, as exp_f32 */
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
     double t = x * 1.4426950408889634074 + shifter;
     double n = t - shifter;

@@ -1,6 +1,6 @@
 /* ILIF (Sun et al., IJCAI 2025; shared/papers/ilif.md §1.3, snnlab/neurons/ilif.py).
  *   A = kappa_i*(A_prev + X_prev*S_prev)
- *   H = charge(V, X - clamp(A, min=0))
+ *   H = charge(V, X - C(A))               C(A) = A < 0 ? 0 : A  (snnlab.neurons.ilif.inhibition_clamp: NaN kept)
  *   S = [H - V_th >= 0]
  *   R = reset(H, S)                       (soft H - V_th*S, hard H*(1-S) + V_reset*S)
  *   M = kappa_m*(M_prev + S*R)
@@ -11,7 +11,7 @@
  *   dL/dM[t-1] = kappa_m*gM;  gS += kappa_m*gM*R;  gR += kappa_m*gM*S
  *   gH  = gR*dR/dH + gS*g(H - V_th) (+ gR*dR/dS into gS unless detached)
  *   gXin = gH (decay_input: gH/tau);  gX = gXin + gX_A;  dL/dV[t-1] = gH - gH/tau
- *   dL/dA[t] = kappa_i*cA - gXin*clamp'(A)     (clamp' = 1 where A >= 0, torch.clamp(min=0))
+ *   dL/dA[t] = kappa_i*cA - gXin*C'(A)         (C' = A < 0 ? 0 : 1: 1 at A = 0, the one rule of inhibition_clamp)
  * Kept for backward: X and the initial state; H, A, M, q are recomputed per block (rows H, A, q of each step go
  * to the scratch buffer: the backward reads no M).
  */
@@ -19,7 +19,8 @@
 INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, const real *restrict a0, const real *restrict xp0,
                                const real *restrict sp0, real *restrict s_out, real *restrict vT,
-                               real *restrict mT, real *restrict aT, real *restrict buf, int64_t i0, int nb) {
+                               real *restrict mT, real *restrict aT, real *restrict buf, real *restrict rh,
+                               real *restrict rv, real *restrict ra, real *restrict rm, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
@@ -48,7 +49,7 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
         for (int b = 0; b < nb; b++) {
             real an = ki * (a[b] + xp[b] * sp[b]);
             real xc = xt[b];
-            real h = FN(charge)(v[b], xc - (an > (real)0 ? an : (real)0), tau, itau, p2, vr, di, vr0);
+            real h = FN(charge)(v[b], xc - (an < (real)0 ? (real)0 : an), tau, itau, p2, vr, di, vr0);
             real s = (h - vth >= (real)0) ? (real)1 : (real)0;
             real r = FN(reset)(h, s, vth, vr, hard);
             real mn = km * (m[b] + s * r);
@@ -63,6 +64,10 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
         }
         FN(sigmoid_n)(qb, m, nb);                  /* q = sigmoid(M) */
         for (int b = 0; b < nb; b++) v[b] = rl[b] - sp[b] * qb[b];
+        if (rh) { /* record=True: H, V, A, M of step t */
+            const int64_t o = t * N + i0;
+            for (int b = 0; b < nb; b++) { rh[o + b] = hb[b]; rv[o + b] = v[b]; ra[o + b] = a[b]; rm[o + b] = m[b]; }
+        }
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; aT[b] = a[b]; } /* already offset to the block */
 }
@@ -76,16 +81,16 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
-    const int di = p->decay_input, hard = p->hard, det = p->detach, tie = p->clamp_tie;
+    const int di = p->decay_input, hard = p->hard, det = p->detach;
     real c0, c1, itau;
     FN(sg_consts)(p, &c0, &c1);
     FN(tau_pow2)(p->tau, &itau);
     real vtmp[BLOCK], mtmp[BLOCK], atmp[BLOCK];
-    FN(ilif_fwd_block)(p, p2, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, i0, nb);
+    FN(ilif_fwd_block)(p, p2, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, NULL, NULL, NULL, NULL, i0,
+                   nb);
     real cv[BLOCK], cm[BLOCK], ca[BLOCK], zero[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; ca[b] = 0; zero[b] = 0; }
     const real rdet = det ? (real)0 : (real)1;
-    const real tiev = tie == 0 ? (real)0 : (tie == 1 ? (real)1 : (real)0.5);
     real gl[BLOCK];
     for (int64_t t = T - 1; t >= 0; t--) {
         const real *hb = buf + (3 * t + 0) * BLOCK, *ab = buf + (3 * t + 1) * BLOCK;
@@ -121,8 +126,7 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
             real ght = FN(divt)(gh, tau, itau, p2);
             real gxin = di ? ght : gh;
             gxt[b] = gxin + gXa;
-            real mpos = an > (real)0 ? (real)1 : (real)0, mzero = an == (real)0 ? tiev : (real)0;
-            real gA = ki * cA - gxin * (mpos + mzero);
+            real gA = ki * cA - gxin * (an < (real)0 ? (real)0 : (real)1);
             gA = gA + gat[b];
             ca[b] = gA;
             cm[b] = gMk;
@@ -139,11 +143,12 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
 
 HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
                                    const real *a0, const real *xp0, const real *sp0, real *s, real *vT, real *mT,
-                                   real *aT, int64_t blk0, int64_t blk1) {
+                                   real *aT, real *rh, real *rv, real *ra, real *rm, int64_t blk0, int64_t blk1) {
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        WITH_P2(p, FN(ilif_fwd_block)(p, P2, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, i0, nb));
+        WITH_P2(p, FN(ilif_fwd_block)(p, P2, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, rh, rv, ra,
+                                      rm, i0, nb));
     }
 }
 
@@ -166,10 +171,13 @@ HOT static void FN(ilif_bwd_range)(const params_t *p, const real *x, const real 
 }
 #undef ILIF_BWD_ARGS
 
+/* rh, rv, ra, rm: NULL, or [T, N] outputs for record=True (H, V, A, M) */
 int FN(snn_ilif_forward)(const params_t *p, const real *x, const real *v0, const real *m0, const real *a0,
-                         const real *xp0, const real *sp0, real *s, real *vT, real *mT, real *aT) {
+                         const real *xp0, const real *sp0, real *s, real *vT, real *mT, real *aT, real *rh, real *rv,
+                         real *ra, real *rm) {
     int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
-    PARALLEL_BLOCKS(nblk, p->nthreads, FN(ilif_fwd_range)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, b0, b1));
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(ilif_fwd_range)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, rh, rv, ra, rm,
+                                                          b0, b1));
     return 0;
 }
 

@@ -1,10 +1,28 @@
 /* snnlab CPU neuron kernels: the driver translation unit (parallel loops), one neuron template per build.
  * Built by snnlab/kernels/build.py:  gcc -O3 -ffp-contract=off -fopenmp -shared -fPIC + ISA flags.
- * Exported symbols: snn_<neuron>_forward_<f32|f64>, snn_<neuron>_backward_<f32|f64>, snn_abi_version.
+ * Exported symbols: snn_<neuron>_forward_<f32|f64>, snn_<neuron>_backward_<f32|f64>, snn_abi_version,
+ * snn_library_id.
  */
 #include "common.h"
 
-int snn_abi_version(void) { return 1; }
+int snn_abi_version(void) { return 2; } /* the params_t layout (snnlab/kernels/build.py ABI) */
+
+/* "snnlab-kernels <family> <dtype> abi <n>": build.py checks it after loading a cached library */
+#if defined(SNN_NEURON_LIF)
+#define SNN_FAMILY "lif"
+#elif defined(SNN_NEURON_CLIF)
+#define SNN_FAMILY "clif"
+#elif defined(SNN_NEURON_ILIF)
+#define SNN_FAMILY "ilif"
+#else
+#define SNN_FAMILY "glif"
+#endif
+#if defined(SNN_DTYPE_F64)
+#define SNN_DTYPE_NAME "f64"
+#else
+#define SNN_DTYPE_NAME "f32"
+#endif
+const char *snn_library_id(void) { return "snnlab-kernels " SNN_FAMILY " " SNN_DTYPE_NAME " abi 2"; }
 
 static int snn_threads(int requested, int64_t nblk) {
     int nt = requested;

@@ -53,6 +53,9 @@ INLINE real FN(charge)(real v, real x, const real tau, const real itau, const in
     return di ? v + q : (v - q) + x;
 }
 
+/* torch.relu: max(u, 0) with NaN kept (a NaN input gives NaN, as in the reference loop) */
+INLINE real FN(relu)(real u) { return u < (real)0 ? (real)0 : u; }
+
 INLINE real FN(reset)(real u, real s, const real vth, const real vr, const int hard) {
     return hard ? u * ((real)1 - s) + vr * s : u - vth * s;
 }
@@ -62,7 +65,7 @@ INLINE real FN(sg)(real z, const int kind, const real c0, const real c1) {
     if (kind == SG_RECTANGLE) return (ABS(z) <= c0 ? (real)1 : (real)0) * c1;
     if (kind == SG_TRIANGLE) {
         real u = (real)1 - ABS(z) * c1;
-        return c0 * (u > (real)0 ? u : (real)0);
+        return c0 * (u < (real)0 ? (real)0 : u); /* clamp(u, min=0): NaN stays NaN, as torch's */
     }
     if (kind == SG_SIGMOID) {
         real s = (real)1 / ((real)1 + EXPR(-(c1 * z)));
