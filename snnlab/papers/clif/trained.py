@@ -547,7 +547,7 @@ def claims_c5(curves_df, profile: str, df=None) -> List[S.ClaimRow]:
 
         for arm in sorted(a for a in d.arm.unique() if "->" in a):
             a, b = _common(_loss_at(d, arm, last), _loss_at(d, "lif", last))
-            measure = f"{setting}: test loss at epoch {last}, {arm.upper()} − LIF (lower is better)"
+            measure = f"{setting}: test loss at epoch {last}, {_arm_label(arm)} − LIF (lower is better)"
             row = _row(_claim("C5", f"switching a LIF network to CLIF (at epoch {arm.split('@')[-1]}) lowers its "
                                     "test loss", measure, "less", units=""),
                        {s: a[s] - b[s] for s in a}, profile, measure)
