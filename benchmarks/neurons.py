@@ -19,8 +19,11 @@ kernel path that keeps 1 byte per element and step for backward instead of the i
   with the Sigmoid(alpha=4) surrogate of both; ``GatedLIFNode`` shapes its parameters for ``[B, C, H, W]``
   steps, so it gets the ``[T, N]`` input as ``[T, 1, 1, 1, N]`` (a view) and its output is viewed back.
 
-Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up. Each subject is timed
-twice: with the "cold" allocator (every large tensor freshly mmapped: each run pays the page faults of its
+Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up. **Headline: a default
+process** (``median_default_s``): every subject is first timed in a separate, fresh Python process that changes
+nothing in the allocator (glibc's defaults, as a user gets them; tensors of 32 MiB and more, e.g. [8, 2^20]
+float32, are then mmapped and page-faulted at every call). Then, in this process, each subject is timed
+twice more: with the "cold" allocator (every large tensor freshly mmapped: each run pays the page faults of its
 outputs, ``median_cold_s``) and the "warm" one (freed memory kept for reuse, a caching allocator's steady
 state). In warm mode glibc still grows the heap now and then instead of reusing a freed block, and that run pays
 the page faults of fresh memory; the page faults of every run are recorded (``page_faults``) and the warm
@@ -37,6 +40,10 @@ torch allocates (the kernels' outputs, autograd's saved intermediates, the retur
 own per-thread scratch (T·4·128 floats per thread) nor allocator overhead; the process's resident-set peak
 (VmHWM) proved unusable for this here (glibc keeps and reuses freed blocks). A value that cannot be measured is written as null with the reason
 in ``notes`` (never clamped). Timings on a shared machine are noisy: the medians are the figures to read.
+
+``record``: the forward with ``record=True`` (the states of every step) under ``torch.no_grad()``, fused kernels
+(which write H, V and the neuron's own states as extra outputs) against the reference loop, in the default process
+(``record_default``) and with the warm allocator (``record``).
 
 Writes ``benchmarks/results/neurons-<host>.json`` (``--out`` to change) and prints a table.
 """
@@ -250,6 +257,65 @@ def warm_median(times, faults, elements: int):
     return statistics.median(use), len(clean)
 
 
+def time_record(kind: str, backend: str, x, repeats: int):
+    """Seconds of ``repeats`` forwards with ``record=True`` under no_grad (after one warm-up)."""
+    mod = snnlab_module(kind, backend, x.shape[0])
+    times = []
+    with torch.no_grad():
+        for i in range(repeats + 1):
+            mod.reset()
+            t0 = time.perf_counter()
+            s, rec = mod(x, record=True)
+            if i:
+                times.append(time.perf_counter() - t0)
+            del s, rec
+    return times
+
+
+def default_process_pass(args) -> dict:
+    """Time every subject (forward+backward) and the record=True forwards in this process without touching the
+    allocator: the figures of a default process. ``{(neuron, impl, T, N): times}`` as JSON-able rows."""
+    out = []
+    for T in args.T:
+        for N in args.N:
+            x = (torch.randn(T, N) + 0.5).requires_grad_()
+            grad = torch.randn(T, N)
+            for kind in args.neurons:
+                for impl, make in (("snnlab", lambda: snnlab_module(kind, "auto", T)),
+                                   ("reference", lambda: snnlab_module(kind, "reference", T)),
+                                   ("spikingjelly", lambda: sj_module(kind, T))):
+                    mod = make()
+                    if mod is None:
+                        continue
+                    times, faults = time_subject(mod, x, grad, args.repeats)
+                    out.append({"neuron": kind, "impl": impl, "T": T, "N": N, "times_s": times, "page_faults": faults})
+                    del mod
+                if args.record:
+                    xd = x.detach()
+                    for impl, backend in (("record", "auto"), ("record_reference", "reference")):
+                        out.append({"neuron": kind, "impl": impl, "T": T, "N": N,
+                                    "times_s": time_record(kind, backend, xd, args.repeats)})
+    return {"rows": out}
+
+
+def _run_default_pass(args) -> dict:
+    """``default_process_pass`` in a fresh child process (nothing in this process has touched its allocator
+    yet, but a fresh one also has no history of freed blocks)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "default.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--default-pass", str(path), "--repeats",
+               str(args.repeats), "--T", *map(str, args.T), "--N", *map(str, args.N), "--neurons", *args.neurons]
+        if not args.record:
+            cmd.append("--no-record")
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        subprocess.run(cmd, check=True)
+        return json.loads(path.read_text())
+
+
 # ------------------------------------------------------------------------------------------- main
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -258,8 +324,20 @@ def main(argv=None):
     ap.add_argument("--neurons", nargs="+", default=["lif", "lif-rect", "plif", "klif", "clif", "ilif", "glif"])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--no-record", dest="record", action="store_false", help="skip the record=True timings")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--default-pass", type=Path, default=None, help=argparse.SUPPRESS)  # internal: child process
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.default_pass:
+        torch.manual_seed(0)
+        args.default_pass.write_text(json.dumps(default_process_pass(args)))
+        return
 
+    print("# default process (a fresh child, glibc's allocator untouched) ...", flush=True)
+    default_rows = _run_default_pass(args)["rows"]
+    default_by = {(r["neuron"], r["impl"], r["T"], r["N"]): r for r in default_rows}
     pinned = _malloc_mode("cold")
     torch.manual_seed(0)
     bw = copy_bandwidth()
@@ -269,7 +347,7 @@ def main(argv=None):
         "torch": torch.__version__, "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
         "copy_bandwidth_GBps": bw / 1e9, "bytes_min_per_elem": BYTES_MIN_PER_ELEM, "repeats": args.repeats,
         "malloc_controlled": pinned, "dtype": "float32",
-        "timing": "median_s: warm allocator (pages reused, steady state); median_cold_s: every output freshly mmapped (page faults included); peak memory measured with the cold allocator",
+        "timing": "median_default_s (headline): a fresh process with glibc's default allocator; median_s: warm allocator (pages reused, steady state); median_cold_s: every output freshly mmapped (page faults included); peak memory measured with the cold allocator",
     }
     try:
         from importlib.metadata import version
@@ -289,7 +367,8 @@ def main(argv=None):
 
     rows = []
     print(f"# copy bandwidth {bw / 1e9:.2f} GB/s, {meta['threads']} threads, torch {torch.__version__}")
-    header = (f"{'neuron':8} {'impl':13} {'T':>2} {'N':>8} {'median_ms':>10} {'min_ms':>8} {'x_bound':>8} "
+    header = (f"{'neuron':8} {'impl':13} {'T':>2} {'N':>8} {'default_ms':>10} {'warm_ms':>10} {'min_ms':>8} "
+              f"{'x_bound':>8} "
               f"{'saved_B/el':>10} {'peak_B/el':>9} {'warm_runs':>9}")
     print(header)
     for T in args.T:
@@ -341,14 +420,47 @@ def main(argv=None):
                     row["peak_B_per_elem"] = None if peak is None else peak / (T * N)
                     if why:
                         row["notes"].append(f"peak memory not measurable: {why}")
+                    d = default_by.get((kind, impl, T, N))
+                    if d is not None:
+                        row.update(times_default_s=d["times_s"], page_faults_default=d["page_faults"],
+                                   median_default_s=statistics.median(d["times_s"]),
+                                   x_bound_default=statistics.median(d["times_s"]) / bound)
                     rows.append(row)
                     fmt = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731
-                    print(f"{kind:8} {impl:13} {T:>2} {N:>8} {fmt(row['median_s'] and row['median_s'] * 1e3, '10.1f'):>10} "
+                    print(f"{kind:8} {impl:13} {T:>2} {N:>8} "
+                          f"{fmt(row.get('median_default_s') and row['median_default_s'] * 1e3, '10.1f'):>10} "
+                          f"{fmt(row['median_s'] and row['median_s'] * 1e3, '10.1f'):>10} "
                           f"{fmt(row['min_s'] and row['min_s'] * 1e3, '8.1f'):>8} {fmt(row['x_bound'], '8.2f'):>8} "
                           f"{fmt(row['saved_B_per_elem'], '10.2f'):>10} {fmt(row['peak_B_per_elem'], '9.2f'):>9} "
                           f"{str(row.get('warm_runs_used', 'n/a')) + '/' + str(args.repeats):>9}",
                           flush=True)
                     del mod
+
+    # record=True forwards (no grad) with the warm allocator
+    record_rows = []
+    if args.record:
+        _malloc_mode("warm")
+        for T in args.T:
+            for N in args.N:
+                xr = torch.randn(T, N) + 0.5
+                for kind in args.neurons:
+                    r = {"neuron": kind, "T": T, "N": N}
+                    for impl, backend in (("record", "auto"), ("record_reference", "reference")):
+                        times = time_record(kind, backend, xr, args.repeats)
+                        d = default_by.get((kind, impl, T, N))
+                        r[impl] = {"times_s": times, "median_s": statistics.median(times),
+                                   "times_default_s": d and d["times_s"],
+                                   "median_default_s": d and statistics.median(d["times_s"])}
+                    ref, fast = r["record_reference"], r["record"]
+                    r["speedup"] = ref["median_s"] / fast["median_s"]
+                    r["speedup_default"] = (ref["median_default_s"] / fast["median_default_s"]
+                                            if fast["median_default_s"] else None)
+                    record_rows.append(r)
+                    print(f"record=True {kind:8} T={T} N={N:>8}: fused {fast['median_default_s'] * 1e3:.1f} ms "
+                          f"(warm {fast['median_s'] * 1e3:.1f}), reference {ref['median_default_s'] * 1e3:.1f} ms "
+                          f"(warm {ref['median_s'] * 1e3:.1f}): {r['speedup_default']:.1f}x default process, "
+                          f"{r['speedup']:.1f}x warm", flush=True)
+        _malloc_mode("cold")
 
     # speedups of snnlab over the others, per (neuron, T, N)
     summary = []
@@ -358,27 +470,37 @@ def main(argv=None):
                 by = {r["impl"]: r for r in rows if r["neuron"] == kind and r["T"] == T and r["N"] == N}
                 fast = by.get("snnlab", {}).get("median_s")
                 fast_cold = by.get("snnlab", {}).get("median_cold_s")
-                entry = {"neuron": kind, "T": T, "N": N, "snnlab_x_bound": by.get("snnlab", {}).get("x_bound"),
+                fast_def = by.get("snnlab", {}).get("median_default_s")
+                entry = {"neuron": kind, "T": T, "N": N,
+                         "snnlab_ms_default": fast_def and fast_def * 1e3, "snnlab_ms_warm": fast and fast * 1e3,
+                         "snnlab_x_bound_default": by.get("snnlab", {}).get("x_bound_default"),
+                         "snnlab_x_bound": by.get("snnlab", {}).get("x_bound"),
                          "snnlab_x_bound_cold": by.get("snnlab", {}).get("x_bound_cold")}
                 for other in ("reference", "spikingjelly"):
+                    o = by.get(other, {}).get("median_default_s")
+                    entry[f"speedup_vs_{other}_default"] = None if (fast_def is None or o is None) else o / fast_def
                     o = by.get(other, {}).get("median_s")
                     entry[f"speedup_vs_{other}"] = None if (fast is None or o is None) else o / fast
                     o = by.get(other, {}).get("median_cold_s")
                     entry[f"speedup_vs_{other}_cold"] = None if (fast_cold is None or o is None) else o / fast_cold
                 summary.append(entry)
     print("\n# warm_runs: timed runs without page faults, over which the warm median is taken")
-    print("# speedup of snnlab (median fwd+bwd) and its ratio to the bandwidth bound; warm allocator "
-          "[cold allocator: outputs freshly mmapped, page faults included]")
+    print("# speedup of snnlab (median fwd+bwd) and its ratio to the bandwidth bound: DEFAULT PROCESS first, then "
+          "warm allocator [cold allocator: outputs freshly mmapped, page faults included]")
     for e in summary:
         fmt = lambda v: "n/a" if v is None else f"{v:.1f}x"  # noqa: E731
-        print(f"{e['neuron']:8} T={e['T']} N={e['N']:>8}: vs reference {fmt(e['speedup_vs_reference'])}, "
+        print(f"{e['neuron']:8} T={e['T']} N={e['N']:>8}: default process "
+              f"{'n/a' if e['snnlab_ms_default'] is None else format(e['snnlab_ms_default'], '.1f')} ms, vs "
+              f"reference {fmt(e['speedup_vs_reference_default'])}, vs spikingjelly "
+              f"{fmt(e['speedup_vs_spikingjelly_default'])}, time/bound {fmt(e['snnlab_x_bound_default'])} | warm: "
+              f"vs reference {fmt(e['speedup_vs_reference'])}, "
               f"vs spikingjelly {fmt(e['speedup_vs_spikingjelly'])}, time/bound {fmt(e['snnlab_x_bound'])} "
               f"[cold: vs reference {fmt(e['speedup_vs_reference_cold'])}, vs spikingjelly "
               f"{fmt(e['speedup_vs_spikingjelly_cold'])}, time/bound {fmt(e['snnlab_x_bound_cold'])}]")
 
     out = args.out or ROOT / "benchmarks" / "results" / f"neurons-{host}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "rows": rows, "summary": summary}, indent=1))
+    out.write_text(json.dumps({"meta": meta, "rows": rows, "summary": summary, "record": record_rows}, indent=1))
     print(f"\nwrote {out}")
 
 

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Optional
 
-__all__ = ["RunConfig", "NOT_HASHED", "PROFILES", "PROFILE_HELP", "profile_chain", "LOSS_NAMES", "OPTIMIZERS",
+__all__ = ["RunConfig", "NOT_HASHED", "HASHED_IF_SET", "PROFILES", "PROFILE_HELP", "profile_chain", "LOSS_NAMES", "OPTIMIZERS",
            "SCHEDULES", "parse_value", "parse_assignments"]
 
 #: The profiles, defined once (``snnlab.notebook``, ``snnlab.nbrun``, the Makefile's check and ``RunConfig.profile``
@@ -62,6 +62,11 @@ def profile_chain(profile: str) -> tuple:
     return tuple(out)
 NOT_HASHED = frozenset({"num_workers", "num_threads", "eval_batch_size", "checkpoint_every", "progress", "device",
                         "notes"})
+# Fields that change the numbers but were added after runs existed: hashed only when they differ from this default,
+# so that every earlier run keeps its folder. ``compile``: torch.compile (inductor) fuses and reorders the
+# BatchNorm and loss arithmetic, so a compiled run differs from the eager one in the last bits and then in its
+# spikes (tests/engine/test_config.py measures it); it is therefore part of the hash when True.
+HASHED_IF_SET = {"compile": False}
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ class RunConfig:
     switch_neuron: Optional[Mapping] = None   # {"epoch": e, "neuron": name, "neuron_params": {...}}
     deterministic: Any = False                # True: torch.use_deterministic_algorithms; "cudnn": only the
                                               # authors' cudnn.deterministic/benchmark flags (seed_everything)
+    compile: bool = False                     # torch.compile the network for training (hashed only when True:
+                                              # compiled and eager training differ in the last bits, see HASHED_IF_SET)
     # not hashed
     num_workers: int = 0
     num_threads: Optional[int] = None         # torch CPU threads (None = torch's default); 1 is faster when the
@@ -139,6 +146,8 @@ class RunConfig:
                 raise ValueError(f"RunConfig.{k} must be a finite number, got {v!r} (NaN, Infinity and values "
                                  "beyond the float range such as 1e400 are refused)")
             set_(k, v)
+        if not isinstance(self.compile, bool):
+            raise TypeError(f"RunConfig.compile must be true or false, got {self.compile!r}")
         if not isinstance(self.amp, bool):
             raise TypeError(f"RunConfig.amp must be true or false, got {self.amp!r} ({type(self.amp).__name__})")
         if not (isinstance(self.deterministic, bool) or self.deterministic == "cudnn"):
@@ -197,7 +206,10 @@ class RunConfig:
         for f in fields(self):
             if hashed_only and f.name in NOT_HASHED:
                 continue
-            out[f.name] = _thaw(getattr(self, f.name))
+            value = getattr(self, f.name)
+            if hashed_only and f.name in HASHED_IF_SET and value == HASHED_IF_SET[f.name]:
+                continue
+            out[f.name] = _thaw(value)
         return out
 
     def hash(self) -> str:

@@ -37,7 +37,7 @@ __all__ = [
     "sram_access_energy", "LayerGeometry", "NeuronCost", "NEURON_COSTS", "E_ADD_PJ", "E_MUL_PJ",
     "lemaire_counts", "lemaire_energy", "layer_geometry", "resnet18_cifar_layers", "vgg_layers",
     "CLIF_ENERGY_NETWORKS",
-    "VGG_CONFIGS", "table7", "table7_results", "table6_check", "table6_recount",
+    "VGG_CONFIGS", "table7", "table7_results", "table6_check", "table6_recount", "dense_macs",
 ]
 
 
@@ -359,7 +359,9 @@ class NeuronCost:
     * ``op_mac``: neuron-update MACs per output neuron and step (LIF: the leak; CLIF ×3);
     * ``op_acc_out``: the output-spike ACC term (CLIF ×3);
     * ``pot_read`` / ``pot_write``: membrane-potential memory reads / writes (CLIF ×4 / ×2: its extra state M);
-    * ``addressing``: addressing MAC and ACC (CLIF ×2).
+    * ``addressing``: addressing MAC and ACC (CLIF ×2);
+    * ``fc_addressing``: the addressing ACC of fully connected layers when it differs from ``addressing`` (the
+      ILIF script: conv ×2, FC ×3); None = ``addressing``.
     """
 
     name: str
@@ -368,14 +370,17 @@ class NeuronCost:
     pot_read: float = 1.0
     pot_write: float = 1.0
     addressing: float = 1.0
+    fc_addressing: float | None = None
 
 
-#: Cost multipliers of ``calculating_energy.py`` (clif.md §3.6). Other neurons (PLIF, KLIF, ILIF) are not in the
-#: CLIF code: PLIF/KLIF have LIF's state and per-step arithmetic up to a scalar, so ``NeuronCost("plif")`` (all 1)
-#: is the natural choice; ILIF's extra state (A, M, X_prev, S_prev) has no published cost [UNKNOWN].
+#: Cost multipliers of ``calculating_energy.py`` (clif.md §3.6) and of the ILIF authors' ``energy_cal.py``
+#: (ilif.md §3.6b: neuron-update MACs ×2, output-spike ACCs ×3, potential reads ×4 and writes ×2, addressing ×2
+#: for convs and ×3 for FC layers). PLIF/KLIF are in neither script: they have LIF's state and per-step arithmetic
+#: up to a scalar, so ``NeuronCost("plif")`` (all 1) is the natural choice.
 NEURON_COSTS: dict[str, NeuronCost] = {
     "lif": NeuronCost("lif"),
     "clif": NeuronCost("clif", op_mac=3, op_acc_out=3, pot_read=4, pot_write=2, addressing=2),
+    "ilif": NeuronCost("ilif", op_mac=2, op_acc_out=3, pot_read=4, pot_write=2, addressing=2, fc_addressing=3),
 }
 
 _COUNT_KEYS = ("mac_op", "acc_op", "read_in", "read_params", "read_pot", "write_out", "write_pot",
@@ -397,7 +402,8 @@ def _layer_counts(layer: LayerGeometry, neuron: NeuronCost | None, T: int, fr_in
         return dict(mac_op=T * n_out * neuron.op_mac, acc_op=acc_w + T * s_out * neuron.op_acc_out,
                     read_in=s_in, read_params=syn, read_pot=(s_in + 1) * s_out * neuron.pot_read,
                     write_out=s_out, write_pot=syn * neuron.pot_write,
-                    mac_addr=0.0, acc_addr=s_in * n_out * neuron.addressing)
+                    mac_addr=0.0, acc_addr=s_in * n_out * (neuron.addressing if neuron.fc_addressing is None
+                                                            else neuron.fc_addressing))
     (c_in, h_in, w_in), (c_out, h_out, w_out) = layer.in_shape, layer.out_shape
     kh, kw = layer.kernel
     n_in, n_out = c_in * h_in * w_in, c_out * h_out * w_out
@@ -713,3 +719,15 @@ def table6_recount(firing_rates: dict[str, dict[str, Sequence[float]]] | None = 
                          ACs_T_M=T * acs / 1e6, MACs_M_paper=r["MACs_M"], first_MACs_M=dense[0] / 1e6,
                          neurons_M=neurons / 1e6))
     return pd.DataFrame(rows)
+
+
+# ================================================================================================================
+# dense counts of a layer
+# ================================================================================================================
+
+def dense_macs(layer: LayerGeometry) -> float:
+    """Dense multiply-accumulates of one layer for one sample and one step: ``in·out`` (linear) or
+    ``C'·H'·W'·C·k_h·k_w`` (conv)."""
+    if layer.is_fc:
+        return float(layer.in_shape * layer.out_shape)
+    return float(math.prod(layer.out_shape) * layer.in_shape[0] * layer.kernel[0] * layer.kernel[1])

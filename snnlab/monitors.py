@@ -5,7 +5,8 @@
   accumulated over all batches seen inside the block: ``rate_l = Σ S / (#neurons · T · #samples)``.
 * ``SurrogateWindowMonitor(model)``: fraction of pre-reset potentials inside the surrogate's support,
   ``|H − V_th| ≤ γ/2`` (γ = the neuron's surrogate width; for smooth surrogates the equivalent width), per layer and
-  per step. It runs the neurons with ``record=True`` (the reference loop) while active.
+  per step. It runs the neurons with ``record=True`` while active (the reference loop when a gradient is needed,
+  as in training; the fused kernels' records otherwise, e.g. under ``torch.no_grad()``).
 * ``GradientMonitor(model)``: after ``backward``, ``param_grad_norms()`` gives the L2 norm of the gradient of each
   module's parameters, and ``step_grad_norms()`` the L2 norm of ∂L/∂S[t] (the gradient reaching each neuron
   layer's spike output) per layer and per time step.
@@ -15,6 +16,10 @@
 * ``NeuronParamLog()``: a training callback (``snnlab.experiments.run(config, callbacks=[NeuronParamLog()])``) that
   logs the learnable neuron parameters (KLIF's k, PLIF's τ, GLIF's raw w_* parameters; per layer) after every
   optimiser step into ``<run>/neuron_params.jsonl``; ``read_param_log(run_dir)`` reads it back.
+* ``neuron_parameters(model)``: ``neuron_param_values`` of every neuron layer (KLIF's ``k``, PLIF's ``tau``); the
+  trainer records them in every epoch's metrics row (``neuron_parameters``: one ``{"layer": name, ...}`` record per
+  layer, in network order), so a parameter's trajectory over epochs is read from any run, with or without the
+  callback.
 
 Layer names are the modules' qualified names (``layer1.0.neuron1``); ``snnlab.models.neuron_layers`` orders them.
 """
@@ -30,7 +35,7 @@ from torch import nn
 from snnlab.models.layers import neuron_layers
 
 __all__ = ["FiringRateMonitor", "SurrogateWindowMonitor", "GradientMonitor", "param_grad_norms", "InputCapture",
-           "capture_inputs", "NeuronParamLog", "neuron_param_values", "read_param_log"]
+           "capture_inputs", "NeuronParamLog", "neuron_param_values", "read_param_log", "neuron_parameters"]
 
 
 class _Monitor(abc.ABC):
@@ -312,3 +317,15 @@ def read_param_log(run_dir):
     df = pd.read_json(path, lines=True).drop_duplicates(["global_step", "layer"], keep="last")
     steps = df.groupby("epoch").step.transform("max")
     return df.assign(progress=df.epoch + df.step / steps).sort_values(["global_step", "layer"]).reset_index(drop=True)
+
+
+def neuron_parameters(model: nn.Module) -> "OrderedDict[str, Dict[str, float]]":
+    """The learnable parameters of every neuron layer as numbers, ``{layer name: neuron_param_values(layer)}`` in
+    network order (``neuron_layers``), layers without one left out: what the trainer records at the end of every
+    epoch (metrics ``neuron_parameters``), so that a parameter's trajectory over epochs is read from any run."""
+    out: "OrderedDict[str, Dict[str, float]]" = OrderedDict()
+    for name, m in neuron_layers(model):
+        values = neuron_param_values(m)
+        if values:
+            out[name] = values
+    return out

@@ -22,7 +22,8 @@ __all__ = [
     "CLIF_TIMESTEPS",
     "CLIF_FIG3_KNOWN", "CLIF_LIF_BASELINES",
     "KLIF_REPORTED", "KLIF_PLIF_REFERENCE", "KLIF_PSN_REEVALUATION", "KLIF_CLOSED_FORM_TABLE", "KLIF_WORKED_TRACE",
-    "ILIF_TEMPORAL_FACTOR_TABLE", "ILIF_FORWARD_FIRING_RATES", "ILIF_REFERENCE_TRACES",
+    "ILIF_TEMPORAL_FACTOR_TABLE", "ILIF_FORWARD_FIRING_RATES", "ILIF_REFERENCE_TRACES", "ILIF_FIRING_RATES",
+    "ILIF_TIMESTEPS",
     "table", "TABLES",
 ]
 
@@ -395,6 +396,35 @@ ILIF_REFERENCE_TRACES: list[dict[str, Any]] = [
          ILIF=dict(S=[1, 1, 1, 1, 0, 1], M=[0.2, 0.332197, 0.454199, 0.572574, 0.572574, 2.091054],
                    V=[-0.349834, -0.450097, -0.489635, -0.520982, 0.215525, 0.628449])),
 ]
+
+# ilif.md §3.6b [AUTHORS' REVIEW CODE]: the per-layer firing rates (%) in the ILIF authors' ``energy_cal.py``
+# (anonymous-ijcai1234/ILIF), LIF vs ILIF, first spiking layer to last (ResNet-18: 17 layers; VGG-11: 8). Keys are
+# the tasks of snnlab.energy.CLIF_ENERGY_NETWORKS (the same layer lists: ResNet-18 17 convs + FC, VGG-11 at 2×48×48
+# and 2×128×128 with FC 25088 → classes). Their numbers, one trained network per neuron and task.
+ILIF_FIRING_RATES: dict[str, dict[str, list[float]]] = {
+    "CIFAR-10": {
+        "ILIF": [26.220, 18.600, 16.571, 13.739, 19.376, 15.540, 15.299, 8.492, 13.584, 12.831, 10.616, 7.050, 7.259,
+                 6.929, 5.068, 4.902, 3.127],
+        "LIF": [28.665, 20.232, 19.962, 16.252, 22.376, 18.391, 17.267, 8.834, 15.010, 13.748, 12.336, 8.140, 9.659,
+                9.108, 5.598, 6.649, 4.742],
+    },
+    "CIFAR-100": {
+        "ILIF": [19.727, 10.242, 10.399, 10.920, 15.569, 13.471, 11.949, 6.813, 15.342, 10.395, 7.733, 6.829, 7.834,
+                 4.770, 3.116, 4.474, 11.213],
+        "LIF": [18.134, 9.223, 10.650, 11.705, 15.850, 13.851, 13.164, 5.945, 17.006, 10.682, 8.649, 5.603, 9.487,
+                5.644, 3.814, 5.010, 16.382],
+    },
+    "DVS-Gesture": {
+        "ILIF": [4.351, 2.274, 1.428, 1.733, 1.067, 0.878, 0.895, 0.231],
+        "LIF": [5.096, 2.372, 1.724, 2.134, 1.682, 1.147, 1.400, 0.438],
+    },
+    "DVS-CIFAR10": {
+        "ILIF": [8.411, 6.763, 8.155, 5.413, 4.748, 2.136, 2.311, 1.237],
+        "LIF": [7.820, 8.173, 9.246, 7.140, 5.676, 3.561, 2.816, 2.146],
+    },
+}
+#: ilif.md §3.6b / §3.1: T of each task in the authors' energy script (the README's training T).
+ILIF_TIMESTEPS: dict[str, int] = {"CIFAR-10": 6, "CIFAR-100": 6, "DVS-Gesture": 20, "DVS-CIFAR10": 10}
 
 # ---------------------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """One training / evaluation loop for every run (``RunConfig``): BPTT or exact truncated BPTT, the papers' loss,
 SGD/AdamW with a cosine schedule stepped per epoch (or per step: ``cosine_steps``), AMP on CUDA, atomic checkpoints with bit-identical resume,
-DDP through ``torchrun``, per-epoch metrics with per-layer firing rates of the test set.
+DDP through ``torchrun``, per-epoch metrics with per-layer firing rates of the test set and the learnable neuron
+scalars per layer (``neuron_parameters``: KLIF's k, PLIF's τ; ``snnlab.monitors.neuron_parameters``).
 
 Protocol (clif.md §3.1, ilif.md §3.2): direct encoding for static images (the same image at every step), event
 frames one per step; the network is reset before every batch; the loss is on all T outputs (``snnlab.losses``);
@@ -49,6 +50,7 @@ from snnlab.config import RunConfig
 from snnlab.fileio import CorruptFileError, atomic_write_bytes, atomic_write_text, remove_stale_temps
 from snnlab.models import build_model, neuron_params_for, switch_neurons
 from snnlab.models.layers import neuron_layers, reset_net
+from snnlab.monitors import neuron_parameters
 
 __all__ = ["Trainer", "TrainingDiverged", "train", "evaluate", "build_datasets", "build_model", "neuron_params_for",
            "switch_neurons", "atomic_save", "atomic_write_text", "load_checkpoint", "EpochBatchSampler"]
@@ -310,6 +312,8 @@ class Trainer:
             from snnlab.distributed import wrap_ddp
 
             self.net = wrap_ddp(self.model, self.device)
+        if cfg.compile:  # the fused neuron kernels are custom ops: the whole network compiles without graph breaks
+            self.net = torch.compile(self.net)
         if cfg.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                                              weight_decay=cfg.weight_decay)
@@ -527,6 +531,10 @@ class Trainer:
                    "train_acc": tr[1] / max(tr[2], 1), "train_samples": int(tr[2]), "lr": lr_used,
                    "seconds": self.acc["seconds"], "samples_per_s": tr[2] / max(self.acc["seconds"], 1e-9),
                    "neuron": getattr(self.model, "neuron_name", cfg.neuron)}
+            learned = neuron_parameters(self.model)
+            if learned:  # KLIF's k, PLIF's τ per layer at the epoch's end, in network order (a list: rows are
+                # written with sorted keys)
+                rec["neuron_parameters"] = [{"layer": name, **vals} for name, vals in learned.items()]
             t1 = time.perf_counter()
             if self.is_main:
                 # evaluation in full precision, without autocast, as the papers' code evaluates

@@ -173,7 +173,7 @@ def test_lemaire_counts_of_one_conv_layer_by_hand():
     with pytest.raises(ValueError, match="fractions"):
         energy.lemaire_counts(layers, "lif", T=2, rates=[50.0, 25.0])
     with pytest.raises(ValueError, match="neuron"):
-        energy.lemaire_counts(layers, "ilif", T=2, rates=[0.5, 0.25])
+        energy.lemaire_counts(layers, "plif", T=2, rates=[0.5, 0.25])
 
 
 def test_paper_layer_lists_have_one_rate_per_spiking_layer():

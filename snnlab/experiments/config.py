@@ -4,8 +4,8 @@
 """
 from __future__ import annotations
 
-from snnlab.config import (LOSS_NAMES, NOT_HASHED, OPTIMIZERS, PROFILES, SCHEDULES, RunConfig, parse_assignments,
+from snnlab.config import (HASHED_IF_SET, LOSS_NAMES, NOT_HASHED, OPTIMIZERS, PROFILES, SCHEDULES, RunConfig, parse_assignments,
                            parse_value)
 
-__all__ = ["RunConfig", "NOT_HASHED", "PROFILES", "LOSS_NAMES", "OPTIMIZERS", "SCHEDULES", "parse_value",
+__all__ = ["RunConfig", "NOT_HASHED", "HASHED_IF_SET", "PROFILES", "LOSS_NAMES", "OPTIMIZERS", "SCHEDULES", "parse_value",
            "parse_assignments"]

@@ -1,8 +1,10 @@
 """Fused multi-step neuron kernels: C on CPU (``cpu.py`` + ``csrc/``), Triton on GPU (``triton.py``).
 
-``dispatch(neuron, x, state)`` is called by ``snnlab.neurons.base.Neuron.forward`` when ``record=False`` and
-``neuron.backend != "reference"``; it returns ``(spikes, new_state)`` from a fused kernel, or None so that the
-reference loop runs. Backends:
+``dispatch(neuron, x, state, record=False)`` is called by ``snnlab.neurons.base.Neuron.forward`` when
+``neuron.backend != "reference"`` (and, with ``record=True``, when no gradient is needed); it returns
+``(spikes, new_state)`` (plus the recorded states with ``record``) from a fused kernel, or None so that the
+reference loop runs. The kernels are PyTorch custom operators (``ops.py``: fake implementations, autograd
+formulas), so ``torch.compile`` traces a network through them without graph breaks. Backends:
 
 * ``"auto"``: the fastest correct path: the C kernels for CPU tensors (float32/float64), Triton for CUDA tensors
   (float32/float16/bfloat16 inputs, float32 state). Anything else (other dtypes, per-channel GLIF parameters
@@ -49,6 +51,12 @@ def _warn_once(key: str, message: str, stacklevel: int = 3) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)
 
 
+# The environment probes below run once per process and are constants to torch.compile: dynamo calls them at
+# trace time instead of tracing their file-system and import work (which would break the graph).
+_constant = getattr(getattr(torch, "compiler", None), "assume_constant_result", lambda fn: fn)
+
+
+@_constant
 def _cpu_ready() -> "str | None":
     """None when the C kernels can be built here, else the reason."""
     from snnlab.kernels import build
@@ -58,14 +66,25 @@ def _cpu_ready() -> "str | None":
     return None
 
 
-def _triton_ready(x: torch.Tensor) -> "str | None":
+@_constant
+def _triton_import_error() -> "str | None":
     try:
         import triton  # noqa: F401
     except Exception as exc:  # ImportError or a broken install
         return f"triton is not importable ({exc}); pip install triton"
-    if x.is_cuda:
-        return None
-    if os.environ.get("TRITON_INTERPRET") == "1":
+    return None
+
+
+@_constant
+def _triton_interpreting() -> bool:
+    return os.environ.get("TRITON_INTERPRET") == "1"
+
+
+def _triton_ready(x: torch.Tensor) -> "str | None":
+    why = _triton_import_error()
+    if why is not None:
+        return why
+    if x.is_cuda or _triton_interpreting():
         return None
     return "backend='triton' needs CUDA tensors (or TRITON_INTERPRET=1 for the interpreter on CPU)"
 
@@ -129,8 +148,10 @@ def _glif_unsupported(neuron, x: torch.Tensor) -> "str | None":
     return None
 
 
-def dispatch(neuron, x: torch.Tensor, state: dict):
-    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies."""
+def dispatch(neuron, x: torch.Tensor, state: dict, record: bool = False):
+    """Return ``(spikes, new_state)`` from a fused kernel, or ``None`` when no fast path applies. With ``record``
+    ``(spikes, new_state, records)``: the neuron's ``record=True`` states written by the forward kernel (not
+    differentiable; ``Neuron.forward`` asks for them only when no gradient is needed)."""
     backend = getattr(neuron, "backend", "auto")
     if backend == "reference":
         return None
@@ -159,7 +180,7 @@ def dispatch(neuron, x: torch.Tensor, state: dict):
         from snnlab.kernels import build, cpu
 
         try:
-            return cpu.run(neuron, x, state)
+            return cpu.run(neuron, x, state, record)
         except build.BuildError as exc:
             if explicit:
                 raise KernelUnavailable(f"{neuron.kind}: backend='cpu' cannot run: {exc}") from exc
@@ -167,7 +188,7 @@ def dispatch(neuron, x: torch.Tensor, state: dict):
             return None
     from snnlab.kernels import triton as triton_kernels
 
-    return triton_kernels.run(neuron, x, state)
+    return triton_kernels.run(neuron, x, state, record)
 
 
 def _fallback(neuron, target: str, why: str, key: "str | None" = None) -> None:
@@ -178,4 +199,4 @@ def _fallback(neuron, target: str, why: str, key: "str | None" = None) -> None:
     _warn_once(key or f"{kind}:{target}:{why}",
                f"snnlab.kernels: {kind} (backend='auto') runs the reference loop (plain torch, slower), not the "
                f"fused {fast}: {why}. Set backend='reference' to choose that path explicitly and silence this "
-               f"warning.", stacklevel=5)
+               f"warning.", stacklevel=7)  # the module's caller (past forward, _call_impl, _wrapped_call_impl)

@@ -1,8 +1,12 @@
-"""CPU fast path: the C kernels of ``csrc/`` wrapped in ``torch.autograd.Function``s.
+"""CPU fast path: the C kernels of ``csrc/``, called through ctypes by plain functions of tensors
+(``lif_forward``, ``lif_backward``, ...) that the PyTorch custom operators of ``snnlab.kernels.ops`` run (the ops
+carry the autograd formulas and the fake implementations torch.compile needs); ``run`` is the neuron-level entry.
 
-One function per neuron family: ``lif`` (LIF, PLIF, KLIF), ``clif``, ``ilif``, ``glif``. Each runs the whole
+One pair per neuron family: ``lif`` (LIF, PLIF, KLIF), ``clif``, ``ilif``, ``glif``. Each runs the whole
 multi-step forward in one call (elements in parallel with OpenMP, T inside) and a hand-derived backward through
 time (the recursions are written at the top of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``).
+With ``record`` the forward also writes the states of every step (H, V and the neuron's own: KLIF F, CLIF M,
+ILIF A and M) into one ``[R, T, N]`` output, the very values its recursion computes.
 
 Saved for backward: only the input ``x`` (kept by reference, no copy when it is already contiguous) and the
 initial state; the backward recomputes H (and M, A, σ terms) block by block in cache before running the
@@ -17,9 +21,7 @@ operation order, no contraction into FMA; the divisions by τ are replaced by a 
 power of two, else by the FMA-corrected product, both equal to the IEEE quotient); CLIF and ILIF use their own
 vectorised exp in σ, within 2.5 ulp of the true sigmoid. Gradients agree with autograd through the reference
 to rounding (≈1e-6 relative in float32, 1e-12 in float64). Gradients of initial states that autograd does not
-need are not computed (their output pointer is NULL). NaN/Inf give what the reference loop gives, and under
-``create_graph=True`` each backward differentiates the reference loop recomputed from the saved inputs
-(``reference.py``; the coded LIF path runs its recursion in torch ops instead): see ``snnlab/kernels/__init__.py``.
+need are not computed (their output pointer is NULL).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from typing import Optional
 
 import torch
 
-from snnlab.kernels import build, reference
+from snnlab.kernels import build
 
 SURROGATE_KIND = {"rectangle": 0, "triangle": 1, "sigmoid": 2, "atan": 3}
 DTYPES = {torch.float32: "f32", torch.float64: "f64"}
@@ -71,17 +73,6 @@ def make_params(*, T: int, N: int, tau: float, v_threshold: float, v_reset: Opti
         nthreads=threads_for(T * N))
 
 
-def spec_from_params(p: Params, **extra) -> dict:
-    """The neuron settings of parameter block ``p`` as the plain values of ``reference``'s forwards (the double
-    backward recomputes the reference loop from them)."""
-    from snnlab.surrogate import Surrogate
-
-    name = next(n for n, k in SURROGATE_KIND.items() if k == p.sg_kind)
-    return dict(tau=p.tau, v_threshold=p.vth, v_reset=p.vreset if p.hard else None,
-                decay_input=bool(p.decay_input), detach_reset=bool(p.detach), scale_reset=bool(p.scale_reset),
-                kappa_i=p.kappa_i, kappa_m=p.kappa_m, surrogate=Surrogate(name, p.sg_width, p.sg_scale), **extra)
-
-
 def _ptr(t: Optional[torch.Tensor]):
     return None if t is None else ctypes.c_void_p(t.data_ptr())
 
@@ -117,81 +108,125 @@ def _flat_state(v: Optional[torch.Tensor], shape, dtype) -> Optional[torch.Tenso
 
 
 # ----------------------------------------------------------------------------------------------------------------
-class _LIFFunction(torch.autograd.Function):
-    """LIF / PLIF / KLIF. Inputs: x [T, N], v0 [N] | None, tau (0-dim tensor | None), k (0-dim tensor | None)."""
+# Neuron settings as one list of floats (the custom ops' ``cfg`` argument, snnlab.kernels.ops): every op of every
+# family takes the same layout, so a neuron's settings reach the kernels as graph constants under torch.compile.
+CFG_FIELDS = ("tau", "vth", "vreset", "hard", "decay_input", "detach", "sg_kind", "sg_width", "sg_scale", "k",
+              "scale_reset", "kappa_i", "kappa_m")
+SURROGATE_NAMES = {v: k for k, v in SURROGATE_KIND.items()}
 
-    @staticmethod
-    def forward(ctx, x, v0, tau_t, k_t, p: Params, klif: int):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        vT = torch.empty(N, dtype=x.dtype)
-        _call(_fn("lif", x.dtype, "forward"), ctypes.byref(p), ctypes.c_int(klif), _ptr(x), _ptr(v0), _ptr(s),
+
+class _Surrogate:
+    """The surrogate fields ``make_params`` reads, rebuilt from a cfg list."""
+
+    def __init__(self, kind: float, width: float, scale: float):
+        self.name, self.width, self.scale = SURROGATE_NAMES[int(kind)], width, scale
+
+
+def neuron_cfg(neuron) -> list:
+    """The ``cfg`` list (``CFG_FIELDS``) of ``neuron``: python floats only (a PLIF τ or a KLIF k is a tensor and
+    travels as its own op argument; its slot here is 0). GLIF's parameters travel as coefficient tensors."""
+    sg = neuron.surrogate
+    common = dict(detach=float(bool(neuron.detach_reset)), sg_kind=float(SURROGATE_KIND[sg.name]),
+                  sg_width=float(sg.width), sg_scale=float(getattr(sg, "scale", 1.0)))
+    if neuron.kind == "glif":
+        d = dict(tau=1.0, vth=0.0, vreset=0.0, hard=0.0, decay_input=0.0, **common)
+    else:
+        tau, vr = neuron.tau, neuron.v_reset
+        d = dict(tau=0.0 if isinstance(tau, torch.Tensor) else float(tau), vth=float(neuron.v_threshold),
+                 vreset=0.0 if vr is None else float(vr), hard=float(vr is not None),
+                 decay_input=float(bool(neuron.decay_input)), **common)
+        if neuron.kind == "klif":
+            d["scale_reset"] = float(bool(neuron.scale_reset))
+        if neuron.kind == "ilif":
+            d.update(kappa_i=float(neuron.kappa_i), kappa_m=float(neuron.kappa_m))
+    return [float(d.get(f, 0.0)) for f in CFG_FIELDS]
+
+
+def cfg_dict(cfg) -> dict:
+    return dict(zip(CFG_FIELDS, cfg))
+
+
+def params_from_cfg(cfg, T: int, N: int, tau_t: Optional[torch.Tensor] = None,
+                    k_t: Optional[torch.Tensor] = None) -> Params:
+    """The C parameter block for a ``[T, N]`` call; a PLIF τ / KLIF k tensor overrides its cfg slot (read here,
+    at run time: inside a custom op, so that torch.compile never turns it into a Python number)."""
+    c = cfg_dict(cfg)
+    tau = float(tau_t.detach()) if tau_t is not None else c["tau"]
+    klif = k_t is not None
+    k = float(k_t.detach()) if klif else 1.0
+    vth_k = float(c["vth"] / k_t.detach()) if klif else 0.0  # V_th / k as the reference rounds it (k's dtype)
+    return make_params(T=T, N=N, tau=tau, v_threshold=c["vth"], v_reset=c["vreset"] if c["hard"] else None,
+                       decay_input=bool(c["decay_input"]), detach_reset=bool(c["detach"]),
+                       surrogate=_Surrogate(c["sg_kind"], c["sg_width"], c["sg_scale"]), k=k,
+                       scale_reset=bool(c["scale_reset"]) and klif, kappa_i=c["kappa_i"], kappa_m=c["kappa_m"],
+                       vth_k=vth_k)
+
+
+def _or_empty(t: Optional[torch.Tensor], like: torch.Tensor) -> torch.Tensor:
+    """``t``, or a fresh empty tensor in its place (a custom op returns no None, and no output twice)."""
+    return like.new_empty(0) if t is None else t
+
+
+def _rows(rec: Optional[torch.Tensor], n: int):
+    """Pointers to the first ``n`` [T, N] rows of a record buffer [R, T, N] (NULL when not recording)."""
+    return [None] * n if rec is None else [_ptr(rec[i]) for i in range(n)]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The kernels as plain functions of tensors (the custom ops of snnlab.kernels.ops call them; autograd lives there).
+def lif_forward(x, v0, tau_t, k_t, cfg, record: bool, code: bool):
+    """LIF / PLIF / KLIF forward. x [T, N], v0 [N] | None, tau_t / k_t 0-dim | None (PLIF τ, KLIF k).
+
+    Returns ``(s [T, N], vT [N], code [T, N] uint8 | [0], rec [R, T, N] | [0])``: ``code`` for the coded backward
+    (``code`` and not ``record``: LIF, rectangle, soft reset, float τ; see ``uses_code_path``); ``rec`` holds
+    H, V (and F for KLIF) of every step when ``record``."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N, tau_t, k_t)
+    klif = int(k_t is not None)
+    s = torch.empty_like(x)
+    vT = torch.empty(N, dtype=x.dtype)
+    if code and not record:
+        codes = torch.empty((T, N), dtype=torch.uint8)
+        _call(_fn("lif", x.dtype, "forward_code"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(s), _ptr(codes),
               _ptr(vT))
-        ctx.save_for_backward(x, v0, tau_t, k_t)
-        ctx.p, ctx.klif = p, klif
-        ctx.tau_meta = None if tau_t is None else (tau_t.shape, tau_t.dtype)
-        ctx.k_meta = None if k_t is None else (k_t.shape, k_t.dtype)
-        return s, vT
-
-    @staticmethod
-    def backward(ctx, gs, gvT):
-        x, v0, tau_t, k_t = ctx.saved_tensors
-        p = ctx.p
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
-            spec = spec_from_params(p, klif=bool(ctx.klif))
-            return (*reference.grads(lambda *a: reference.lif_forward(*a, spec=spec), (x, v0, tau_t, k_t),
-                                     ctx.needs_input_grad, (gs, gvT)), None, None)
-        gs = _zeros_if_none(gs, x)
-        gvT = _zeros_if_none(gvT, x[0])
-        gx = torch.empty_like(x)
-        gv0 = _grad_buffer(ctx, 1, x[0])
-        acc = (ctypes.c_double * 2)(0.0, 0.0)
-        _call(_fn("lif", x.dtype, "backward"), ctypes.byref(p), ctypes.c_int(ctx.klif), _ptr(x), _ptr(v0),
-              _ptr(gs), _ptr(gvT), _ptr(gx), _ptr(gv0), acc)
-        g_tau = g_k = None
-        if ctx.tau_meta is not None and ctx.needs_input_grad[2]:
-            g_tau = torch.full(ctx.tau_meta[0], acc[0] / (p.tau * p.tau), dtype=ctx.tau_meta[1])
-        if ctx.k_meta is not None and ctx.needs_input_grad[3]:
-            g_k = torch.full(ctx.k_meta[0], acc[1], dtype=ctx.k_meta[1])
-        return gx, gv0, g_tau, g_k, None, None
+        return s, vT, codes, x.new_empty(0)
+    rec = torch.empty((2 + klif, T, N), dtype=x.dtype) if record else None
+    rh, rv, rf = _rows(rec, 2 + klif) + [None] * (1 - klif)
+    _call(_fn("lif", x.dtype, "forward"), ctypes.byref(p), ctypes.c_int(klif), _ptr(x), _ptr(v0), _ptr(s),
+          _ptr(vT), rh, rv, rf)
+    return s, vT, x.new_empty(0, dtype=torch.uint8), (rec if record else x.new_empty(0))
 
 
-class _LIFCodeFunction(torch.autograd.Function):
-    """LIF, rectangle surrogate, soft reset, float τ (``uses_code_path``). Inputs: x [T, N], v0 [N] | None.
+def lif_backward(x, v0, tau_t, k_t, gs, gvT, cfg, need_v0: bool, need_tau: bool, need_k: bool):
+    """Backward of ``lif_forward`` (general path: recomputes H from x). Returns ``(gx, gv0 | [0], g_tau | [0],
+    g_k | [0])``; g_tau / g_k are 0-dim in τ's / k's dtype."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N, tau_t, k_t)
+    gx = torch.empty_like(x)
+    gv0 = torch.empty(N, dtype=x.dtype) if need_v0 else None
+    acc = (ctypes.c_double * 2)(0.0, 0.0)
+    _call(_fn("lif", x.dtype, "backward"), ctypes.byref(p), ctypes.c_int(int(k_t is not None)), _ptr(x), _ptr(v0),
+          _ptr(gs), _ptr(gvT), _ptr(gx), _ptr(gv0), acc)
+    g_tau = g_k = None
+    if tau_t is not None and need_tau:
+        g_tau = torch.full(tau_t.shape, acc[0] / (p.tau * p.tau), dtype=tau_t.dtype)
+    if k_t is not None and need_k:
+        g_k = torch.full(k_t.shape, acc[1], dtype=k_t.dtype)
+    return gx, _or_empty(gv0, x), _or_empty(g_tau, x), _or_empty(g_k, x)
 
-    Saves only the uint8 code [T, N] (bit 0 = S[t], bit 1 = |H[t] − V_th| ≤ γ/2) written by the forward; the
-    backward ``csrc/lif.h`` (coded path) reads it: g = (scale/γ)·bit1, gH = gS·g + cV·(1 − V_th·g) (g dropped
-    in the reset term when detach_reset), gX = gH (decay_input: gH/τ), cV ← gH − gH/τ.
-    """
 
-    @staticmethod
-    def forward(ctx, x, v0, p: Params):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        vT = torch.empty(N, dtype=x.dtype)
-        code = torch.empty((T, N), dtype=torch.uint8)
-        _call(_fn("lif", x.dtype, "forward_code"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(s), _ptr(code),
-              _ptr(vT))
-        ctx.save_for_backward(code)
-        ctx.p = p
-        return s, vT
+def lif_backward_code(code, gs, gvT, cfg, need_v0: bool):
+    """Backward of the coded LIF path (``uses_code_path``) from the uint8 code [T, N] alone: ``(gx, gv0 | [0])``.
 
-    @staticmethod
-    def backward(ctx, gs, gvT):
-        (code,) = ctx.saved_tensors
-        p = ctx.p
-        dtype = gs.dtype if gs is not None else gvT.dtype
-        T, N = code.shape
-        gs = torch.zeros((T, N), dtype=dtype) if gs is None else gs.contiguous()
-        gvT = torch.zeros(N, dtype=dtype) if gvT is None else gvT.contiguous()
-        if torch.is_grad_enabled():  # create_graph=True: the same recursion in torch ops (see lif_code_backward)
-            gx, gv0 = reference.lif_code_backward(code, gs, gvT, spec=spec_from_params(p))
-            return gx, (gv0 if ctx.needs_input_grad[1] else None), None
-        gx = torch.empty((T, N), dtype=dtype)
-        gv0 = torch.empty(N, dtype=dtype) if ctx.needs_input_grad[1] else None
-        _call(_fn("lif", dtype, "backward_code"), ctypes.byref(p), _ptr(code), _ptr(gs), _ptr(gvT), _ptr(gx),
-              _ptr(gv0))
-        return gx, gv0, None
+    ``csrc/lif.h`` (coded path): g = (scale/γ)·bit1, gH = gS·g + cV·(1 − V_th·g) (g dropped in the reset term
+    when detach_reset), gX = gH (decay_input: gH/τ), cV ← gH − gH/τ."""
+    T, N = code.shape
+    dtype = gs.dtype
+    p = params_from_cfg(cfg, T, N)
+    gx = torch.empty((T, N), dtype=dtype)
+    gv0 = torch.empty(N, dtype=dtype) if need_v0 else None
+    _call(_fn("lif", dtype, "backward_code"), ctypes.byref(p), _ptr(code), _ptr(gs), _ptr(gvT), _ptr(gx), _ptr(gv0))
+    return gx, _or_empty(gv0, gs)
 
 
 def uses_code_path(neuron) -> bool:
@@ -202,110 +237,87 @@ def uses_code_path(neuron) -> bool:
             and not isinstance(neuron.tau, torch.Tensor))
 
 
-class _CLIFFunction(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, v0, m0, p: Params):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        vT = torch.empty(N, dtype=x.dtype)
-        mT = torch.empty(N, dtype=x.dtype)
-        _call(_fn("clif", x.dtype, "forward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(s), _ptr(vT),
-              _ptr(mT))
-        ctx.save_for_backward(x, v0, m0)
-        ctx.p = p
-        return s, vT, mT
-
-    @staticmethod
-    def backward(ctx, gs, gvT, gmT):
-        x, v0, m0 = ctx.saved_tensors
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
-            spec = spec_from_params(ctx.p)
-            return (*reference.grads(lambda *a: reference.clif_forward(*a, spec=spec), (x, v0, m0),
-                                     ctx.needs_input_grad, (gs, gvT, gmT)), None)
-        gs = _zeros_if_none(gs, x)
-        gvT = _zeros_if_none(gvT, x[0])
-        gmT = _zeros_if_none(gmT, x[0])
-        gx = torch.empty_like(x)
-        gv0, gm0 = _grad_buffer(ctx, 1, x[0]), _grad_buffer(ctx, 2, x[0])
-        _call(_fn("clif", x.dtype, "backward"), ctypes.byref(ctx.p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(gs),
-              _ptr(gvT), _ptr(gmT), _ptr(gx), _ptr(gv0), _ptr(gm0))
-        return gx, gv0, gm0, None
+def clif_forward(x, v0, m0, cfg, record: bool):
+    """CLIF forward: ``(s, vT, mT, rec [3, T, N] (H, V, M) | [0])``."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N)
+    s = torch.empty_like(x)
+    vT = torch.empty(N, dtype=x.dtype)
+    mT = torch.empty(N, dtype=x.dtype)
+    rec = torch.empty((3, T, N), dtype=x.dtype) if record else None
+    _call(_fn("clif", x.dtype, "forward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(s), _ptr(vT),
+          _ptr(mT), *_rows(rec, 3))
+    return s, vT, mT, (rec if record else x.new_empty(0))
 
 
-class _ILIFFunction(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, v0, m0, a0, xp0, sp0, p: Params):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        vT, mT, aT = (torch.empty(N, dtype=x.dtype) for _ in range(3))
-        _call(_fn("ilif", x.dtype, "forward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0), _ptr(xp0),
-              _ptr(sp0), _ptr(s), _ptr(vT), _ptr(mT), _ptr(aT))
-        ctx.save_for_backward(x, v0, m0, a0, xp0, sp0)
-        ctx.p = p
-        return s, vT, mT, aT
-
-    @staticmethod
-    def backward(ctx, gs, gvT, gmT, gaT):
-        x, v0, m0, a0, xp0, sp0 = ctx.saved_tensors
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
-            spec = spec_from_params(ctx.p)
-            return (*reference.grads(lambda *a: reference.ilif_forward(*a, spec=spec), (x, v0, m0, a0, xp0, sp0),
-                                     ctx.needs_input_grad, (gs, gvT, gmT, gaT)), None)
-        gs = _zeros_if_none(gs, x)
-        gvT, gmT, gaT = (_zeros_if_none(g, x[0]) for g in (gvT, gmT, gaT))
-        gx = torch.empty_like(x)
-        gv0, gm0, ga0, gxp0, gsp0 = (_grad_buffer(ctx, i, x[0]) for i in range(1, 6))
-        _call(_fn("ilif", x.dtype, "backward"), ctypes.byref(ctx.p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0),
-              _ptr(xp0), _ptr(sp0), _ptr(gs), _ptr(gvT), _ptr(gmT), _ptr(gaT), _ptr(gx), _ptr(gv0), _ptr(gm0),
-              _ptr(ga0), _ptr(gxp0), _ptr(gsp0))
-        return gx, gv0, gm0, ga0, gxp0, gsp0, None
+def clif_backward(x, v0, m0, gs, gvT, gmT, cfg, need_v0: bool, need_m0: bool):
+    """``(gx, gv0 | [0], gm0 | [0])``"""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N)
+    gx = torch.empty_like(x)
+    gv0 = torch.empty(N, dtype=x.dtype) if need_v0 else None
+    gm0 = torch.empty(N, dtype=x.dtype) if need_m0 else None
+    _call(_fn("clif", x.dtype, "backward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(gs),
+          _ptr(gvT), _ptr(gmT), _ptr(gx), _ptr(gv0), _ptr(gm0))
+    return gx, _or_empty(gv0, x), _or_empty(gm0, x)
 
 
-class _GLIFFunction(torch.autograd.Function):
-    """GLIF (``csrc/glif.h``). Inputs: x [T, N], v0 [N] | None (H[t−1]), s0 [N] | None (S[t−1]), the per-channel
-    coefficients a [T, C] (input gain of each step), d, l, gam, q, vth [C] (all x's dtype, contiguous), then
-    the parameter block, C and inner (channel of element i = (i // inner) % C).
+def ilif_forward(x, v0, m0, a0, xp0, sp0, cfg, record: bool):
+    """ILIF forward: ``(s, vT, mT, aT, rec [4, T, N] (H, V, A, M) | [0])``."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N)
+    s = torch.empty_like(x)
+    vT, mT, aT = (torch.empty(N, dtype=x.dtype) for _ in range(3))
+    rec = torch.empty((4, T, N), dtype=x.dtype) if record else None
+    _call(_fn("ilif", x.dtype, "forward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0), _ptr(xp0),
+          _ptr(sp0), _ptr(s), _ptr(vT), _ptr(mT), _ptr(aT), *_rows(rec, 4))
+    return s, vT, mT, aT, (rec if record else x.new_empty(0))
 
-    Returns dL/d of every tensor input: the parameter sums come from the kernel's per-thread double accumulators
-    (summed in thread order), cast to the coefficients' dtype."""
 
-    @staticmethod
-    def forward(ctx, x, v0, s0, a, d, l, gam, q, vth, p: Params, C: int, inner: int):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        vT = torch.empty(N, dtype=x.dtype)
-        coef = (ctypes.c_int64(C), ctypes.c_int64(inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
-        _call(_fn("glif", x.dtype, "forward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(s),
-              _ptr(vT))
-        ctx.save_for_backward(x, v0, s0, a, d, l, gam, q, vth)
-        ctx.p, ctx.C, ctx.inner = p, C, inner
-        return s, vT
+def ilif_backward(x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, cfg, need):
+    """``(gx, gv0, gm0, ga0, gxp0, gsp0)``, each initial-state gradient [0] when ``need[i]`` is false."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N)
+    gx = torch.empty_like(x)
+    g0 = [torch.empty(N, dtype=x.dtype) if n else None for n in need]
+    _call(_fn("ilif", x.dtype, "backward"), ctypes.byref(p), _ptr(x), _ptr(v0), _ptr(m0), _ptr(a0),
+          _ptr(xp0), _ptr(sp0), _ptr(gs), _ptr(gvT), _ptr(gmT), _ptr(gaT), _ptr(gx), *(_ptr(g) for g in g0))
+    return (gx, *(_or_empty(g, x) for g in g0))
 
-    @staticmethod
-    def backward(ctx, gs, gvT):
-        x, v0, s0, a, d, l, gam, q, vth = ctx.saved_tensors
-        p, C = ctx.p, ctx.C
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (exact double backward)
-            spec, inner = spec_from_params(p), ctx.inner
-            return (*reference.grads(lambda *a: reference.glif_forward(*a, C=C, inner=inner, spec=spec),
-                                     (x, v0, s0, a, d, l, gam, q, vth), ctx.needs_input_grad, (gs, gvT)),
-                    None, None, None)
-        T = x.shape[0]
-        gs = _zeros_if_none(gs, x)
-        gvT = _zeros_if_none(gvT, x[0])
-        gx = torch.empty_like(x)
-        gv0, gs0 = _grad_buffer(ctx, 1, x[0]), _grad_buffer(ctx, 2, x[0])  # None: the kernel skips them
-        acc = (ctypes.c_double * (T * C + 5 * C))()
-        coef = (ctypes.c_int64(C), ctypes.c_int64(ctx.inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
-        _call(_fn("glif", x.dtype, "backward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(gs),
-              _ptr(gvT), _ptr(gx), _ptr(gv0), _ptr(gs0), acc)
-        sums = torch.frombuffer(acc, dtype=torch.float64).to(a.dtype)  # a copy (a different dtype or .clone())
-        sums = sums.clone() if sums.dtype == torch.float64 else sums
-        g_a = sums[:T * C].view(T, C)
-        g_d, g_l, g_gam, g_q, g_vth = sums[T * C:].view(5, C).unbind(0)
-        need = ctx.needs_input_grad
-        grads = (gx, gv0, gs0, g_a, g_d, g_l, g_gam, g_q, g_vth)
-        return (*(g if need[i] else None for i, g in enumerate(grads)), None, None, None)
+
+def glif_forward(x, v0, s0, a, d, l, gam, q, vth, cfg, C: int, inner: int, record: bool):
+    """GLIF (``csrc/glif.h``). x [T, N], v0 [N] | None (H[t−1]), s0 [N] | None (S[t−1]), the per-channel
+    coefficients a [T, C] (input gain of each step), d, l, gam, q, vth [C] (all x's dtype, contiguous), C and
+    inner (channel of element i = (i // inner) % C). Returns ``(s, vT, rec [1, T, N] (H) | [0])``."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N)
+    s = torch.empty_like(x)
+    vT = torch.empty(N, dtype=x.dtype)
+    rec = torch.empty((1, T, N), dtype=x.dtype) if record else None
+    coef = (ctypes.c_int64(C), ctypes.c_int64(inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
+    _call(_fn("glif", x.dtype, "forward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(s),
+          _ptr(vT), *_rows(rec, 1))
+    return s, vT, (rec if record else x.new_empty(0))
+
+
+def glif_backward(x, v0, s0, a, d, l, gam, q, vth, gs, gvT, cfg, C: int, inner: int, need_v0: bool,
+                  need_s0: bool):
+    """``(gx, gv0 | [0], gs0 | [0], g_a [T, C], g_d, g_l, g_gam, g_q, g_vth [C])``: the parameter sums come from
+    the kernel's per-thread double accumulators (summed in thread order), cast to the coefficients' dtype."""
+    T, N = x.shape
+    p = params_from_cfg(cfg, T, N)
+    gx = torch.empty_like(x)
+    gv0 = torch.empty(N, dtype=x.dtype) if need_v0 else None  # None: the kernel skips them
+    gs0 = torch.empty(N, dtype=x.dtype) if need_s0 else None
+    acc = (ctypes.c_double * (T * C + 5 * C))()
+    coef = (ctypes.c_int64(C), ctypes.c_int64(inner), *(_ptr(c) for c in (a, d, l, gam, q, vth)))
+    _call(_fn("glif", x.dtype, "backward"), ctypes.byref(p), *coef, _ptr(x), _ptr(v0), _ptr(s0), _ptr(gs),
+          _ptr(gvT), _ptr(gx), _ptr(gv0), _ptr(gs0), acc)
+    sums = torch.frombuffer(acc, dtype=torch.float64).to(a.dtype)  # a copy (a different dtype or .clone())
+    sums = sums.clone() if sums.dtype == torch.float64 else sums
+    g_a = sums[:T * C].view(T, C).clone()
+    g_d, g_l, g_gam, g_q, g_vth = (g.clone() for g in sums[T * C:].view(5, C).unbind(0))
+    return (gx, _or_empty(gv0, x), _or_empty(gs0, x), g_a, g_d, g_l, g_gam, g_q, g_vth)
 
 
 def glif_coefficients(neuron, x: torch.Tensor, state: dict, dtype: torch.dtype):
@@ -340,32 +352,48 @@ def glif_coefficients(neuron, x: torch.Tensor, state: dict, dtype: torch.dtype):
     return t0, C, inner, coefs
 
 
-def _run_glif(neuron, x: torch.Tensor, state: dict):
-    """GLIF through ``_GLIFFunction`` with the coefficients of ``glif_coefficients`` (x's dtype)."""
+def _records(kind: str, rec: torch.Tensor, shape) -> dict:
+    """The ``record=True`` states from a record buffer [R, T, N], keyed as the reference loop keys them."""
+    names = {"lif": ("H", "V"), "plif": ("H", "V"), "klif": ("H", "V", "F"), "clif": ("H", "V", "M"),
+             "ilif": ("H", "V", "A", "M"), "glif": ("H",)}[kind]
+    out = {k: rec[i].view(shape) for i, k in enumerate(names)}
+    if kind == "glif":
+        out["V"] = out["H"]  # GLIF's carried V is H
+    return out
+
+
+def _run_glif(neuron, x: torch.Tensor, state: dict, record: bool):
+    """GLIF through ``ops.cpu_glif`` with the coefficients of ``glif_coefficients`` (x's dtype)."""
+    from snnlab.kernels import ops
+
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)
     dtype = x.dtype
     t0, C, inner, coefs = glif_coefficients(neuron, x, state, dtype)
-    p = make_params(T=T, N=N, tau=1.0, v_threshold=0.0, v_reset=None, decay_input=False,
-                    detach_reset=neuron.detach_reset, surrogate=neuron.surrogate)
     v0 = _flat_state(state.get("V"), shape, dtype)
     s0 = _flat_state(state.get("S"), shape, dtype)
-    s, vT = _GLIFFunction.apply(x.contiguous().view(T, N), v0, s0, *coefs, p, C, inner)
+    s, vT, rec = ops.cpu_glif(x.contiguous().view(T, N), v0, s0, *coefs, neuron_cfg(neuron), C, inner, record)
     spikes = s.view(x.shape)
-    return spikes, {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
+    new_state = {"V": vT.view(shape), "S": spikes[-1], "t": t0 + T}  # an int (GLIF.get_state makes it a tensor)
+    return (spikes, new_state, _records("glif", rec, x.shape)) if record else (spikes, new_state)
 
 
 # ----------------------------------------------------------------------------------------------------------------
-def run(neuron, x: torch.Tensor, state: dict):
-    """Run ``neuron`` (kind lif, plif, klif, clif, ilif, glif) on CPU tensor ``x`` [T, B, ...] from ``state``.
+def run(neuron, x: torch.Tensor, state: dict, record: bool = False):
+    """Run ``neuron`` (kind lif, plif, klif, clif, ilif, glif) on CPU tensor ``x`` [T, B, ...] from ``state``
+    through the custom ops of ``snnlab.kernels.ops``.
 
-    Returns ``(spikes, new_state)`` like the reference loop. The caller (``snnlab.kernels.dispatch``) has checked
-    that the neuron, dtype and device are supported.
+    Returns ``(spikes, new_state)`` like the reference loop, or with ``record`` ``(spikes, new_state, records)``
+    (the reference's ``record=True`` states, ``[T, B, ...]`` each, written by the forward kernel; not
+    differentiable: the caller uses this only when no gradient is needed). The caller
+    (``snnlab.kernels.dispatch``) has checked that the neuron, dtype and device are supported.
     """
+    from snnlab.kernels import ops
+
     kind = neuron.kind
     if kind == "glif":
-        return _run_glif(neuron, x, state)
+        return _run_glif(neuron, x, state, record)
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)
@@ -373,34 +401,27 @@ def run(neuron, x: torch.Tensor, state: dict):
     dtype = x.dtype
     tau = neuron.tau
     tau_t = tau if isinstance(tau, torch.Tensor) else None
-    common = dict(T=T, N=N, tau=float(tau.detach()) if tau_t is not None else float(tau), v_threshold=neuron.v_threshold, v_reset=neuron.v_reset,
-                  decay_input=neuron.decay_input, detach_reset=neuron.detach_reset, surrogate=neuron.surrogate)
+    cfg = neuron_cfg(neuron)
     st = {k: state.get(k) for k in neuron.state_keys}
     if kind in ("lif", "plif", "klif"):
-        klif = int(kind == "klif")
-        k_t = neuron.k if klif else None
-        vth_k = float(neuron.v_threshold / k_t.detach()) if klif else 0.0  # same rounding as the reference
-        p = make_params(**common, k=float(k_t.detach()) if klif else 1.0, vth_k=vth_k,
-                        scale_reset=bool(getattr(neuron, "scale_reset", False)) if klif else False)
+        k_t = neuron.k if kind == "klif" else None
         v0 = _flat_state(st["V"], shape, dtype)
-        if uses_code_path(neuron):
-            s, vT = _LIFCodeFunction.apply(x2, v0, p)
-        else:
-            s, vT = _LIFFunction.apply(x2, v0, tau_t, k_t, p, klif)
-        return s.view(x.shape), {"V": vT.view(shape)}
-    if kind == "clif":
-        p = make_params(**common)
-        s, vT, mT = _CLIFFunction.apply(x2, _flat_state(st["V"], shape, dtype), _flat_state(st["M"], shape, dtype), p)
-        return s.view(x.shape), {"V": vT.view(shape), "M": mT.view(shape)}
-    if kind == "ilif":
-        p = make_params(**common, kappa_i=neuron.kappa_i, kappa_m=neuron.kappa_m)
+        s, vT, _, rec = ops.cpu_lif(x2, v0, tau_t, k_t, cfg, record, uses_code_path(neuron))
+        new_state = {"V": vT.view(shape)}
+    elif kind == "clif":
+        s, vT, mT, rec = ops.cpu_clif(x2, _flat_state(st["V"], shape, dtype), _flat_state(st["M"], shape, dtype),
+                                      cfg, record)
+        new_state = {"V": vT.view(shape), "M": mT.view(shape)}
+    elif kind == "ilif":
         xp, sp = st["X_prev"], st["S_prev"]
         if xp is None or sp is None:  # the reference ignores a half-given pair (then A = κ_I·A_prev)
             xp = sp = None
         args = [_flat_state(st[k], shape, dtype) for k in ("V", "M", "A")]
         args += [_flat_state(xp, shape, dtype), _flat_state(sp, shape, dtype)]
-        s, vT, mT, aT = _ILIFFunction.apply(x2, *args, p)
-        spikes = s.view(x.shape)
-        return spikes, {"V": vT.view(shape), "M": mT.view(shape), "A": aT.view(shape), "X_prev": x[-1],
-                        "S_prev": spikes[-1]}
-    raise ValueError(f"snnlab CPU kernels: no kernel for neuron kind {kind!r}")
+        s, vT, mT, aT, rec = ops.cpu_ilif(x2, *args, cfg, record)
+        new_state = {"V": vT.view(shape), "M": mT.view(shape), "A": aT.view(shape), "X_prev": x[-1],
+                     "S_prev": s.view(x.shape)[-1]}
+    else:
+        raise ValueError(f"snnlab CPU kernels: no kernel for neuron kind {kind!r}")
+    spikes = s.view(x.shape)
+    return (spikes, new_state, _records(kind, rec, x.shape)) if record else (spikes, new_state)

@@ -4,7 +4,7 @@ One program handles ``BLOCK`` elements and loops over T; inputs may be float32, 
 the arithmetic are float32 (float64 inputs use the reference loop: Triton passes float scalars as float32). The
 forward saves for backward what the recursion needs, in float32: H (LIF/PLIF/KLIF, GLIF), H and M (CLIF), H, M
 and A (ILIF), i.e. one ``[T, ...]`` tensor per state variable, plus the input X and the initial state by
-reference (X is what a double backward recomputes the reference loop from, ``reference.py``; ILIF and GLIF read
+reference (X is what a double backward would recompute the reference loop from; ILIF and GLIF read
 it in the backward anyway). Spikes, σ terms and the post-reset V are recomputed. The recursions are the ones of
 ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``, with the same NaN/Inf semantics (the reference
 loop's: ``snnlab/kernels/__init__.py``); under ``create_graph=True`` the backward differentiates the reference
@@ -29,8 +29,7 @@ import torch
 import triton
 import triton.language as tl
 
-from snnlab.kernels import reference
-from snnlab.kernels.cpu import SURROGATE_KIND, glif_coefficients
+from snnlab.kernels.cpu import SURROGATE_KIND, _Surrogate, cfg_dict, glif_coefficients, neuron_cfg
 
 BLOCK = 256
 
@@ -97,9 +96,9 @@ def _sigmoid(x):
 
 # ---------------------------------------------------------------------------------------------- LIF/PLIF/KLIF
 @triton.jit
-def _lif_fwd(x_ptr, v0_ptr, s_ptr, h_ptr, vT_ptr, T, N, tau, vth, vr, k, vthk,
+def _lif_fwd(x_ptr, v0_ptr, s_ptr, h_ptr, vT_ptr, rv_ptr, rf_ptr, T, N, tau, vth, vr, k, vthk,
              HAS_V0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr, HARD: tl.constexpr,
-             KLIF: tl.constexpr, SR: tl.constexpr, BLOCK: tl.constexpr):
+             KLIF: tl.constexpr, SR: tl.constexpr, REC: tl.constexpr, BLOCK: tl.constexpr):
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
     if HAS_V0:
@@ -114,6 +113,7 @@ def _lif_fwd(x_ptr, v0_ptr, s_ptr, h_ptr, vT_ptr, T, N, tau, vth, vr, k, vthk,
         vt = vth
         if KLIF:
             u = _relu(k * h)
+        f = u
         s = tl.where(u - vth >= 0.0, 1.0, 0.0)
         if KLIF and SR:
             u = tl.math.div_rn(u, k)
@@ -121,6 +121,10 @@ def _lif_fwd(x_ptr, v0_ptr, s_ptr, h_ptr, vT_ptr, T, N, tau, vth, vr, k, vthk,
         v = _reset(u, s, vt, vr, HARD)
         tl.store(s_ptr + base, s.to(s_ptr.dtype.element_ty), mask=mask)
         tl.store(h_ptr + base, h, mask=mask)
+        if REC:  # record=True: V (and KLIF's F) of step t
+            tl.store(rv_ptr + base, v, mask=mask)
+            if KLIF:
+                tl.store(rf_ptr + base, f, mask=mask)
     tl.store(vT_ptr + offs, v, mask=mask)
 
 
@@ -217,9 +221,9 @@ def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T,
 
 # ---------------------------------------------------------------------------------------------- CLIF
 @triton.jit
-def _clif_fwd(x_ptr, v0_ptr, m0_ptr, s_ptr, h_ptr, m_ptr, vT_ptr, mT_ptr, T, N, tau, vth, vr,
+def _clif_fwd(x_ptr, v0_ptr, m0_ptr, s_ptr, h_ptr, m_ptr, vT_ptr, mT_ptr, rv_ptr, T, N, tau, vth, vr,
               HAS_V0: tl.constexpr, HAS_M0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr,
-              HARD: tl.constexpr, BLOCK: tl.constexpr):
+              HARD: tl.constexpr, REC: tl.constexpr, BLOCK: tl.constexpr):
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
     cdt = h_ptr.dtype.element_ty
@@ -241,6 +245,8 @@ def _clif_fwd(x_ptr, v0_ptr, m0_ptr, s_ptr, h_ptr, m_ptr, vT_ptr, mT_ptr, T, N, 
         tl.store(s_ptr + base, s.to(s_ptr.dtype.element_ty), mask=mask)
         tl.store(h_ptr + base, h, mask=mask)
         tl.store(m_ptr + base, m, mask=mask)
+        if REC:  # record=True: V of step t (H and M are written anyway)
+            tl.store(rv_ptr + base, v, mask=mask)
     tl.store(vT_ptr + offs, v, mask=mask)
     tl.store(mT_ptr + offs, m, mask=mask)
 
@@ -295,8 +301,9 @@ def _clif_bwd(m0_ptr, h_ptr, m_ptr, gs_ptr, gvT_ptr, gmT_ptr, gx_ptr, gv0_ptr, g
 # ---------------------------------------------------------------------------------------------- ILIF
 @triton.jit
 def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_ptr, a_ptr, vT_ptr, mT_ptr, aT_ptr,
-              T, N, tau, vth, vr, ki, km, HAS_V0: tl.constexpr, HAS_M0: tl.constexpr, HAS_A0: tl.constexpr,
-              HAS_P0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr, HARD: tl.constexpr, BLOCK: tl.constexpr):
+              rv_ptr, T, N, tau, vth, vr, ki, km, HAS_V0: tl.constexpr, HAS_M0: tl.constexpr, HAS_A0: tl.constexpr,
+              HAS_P0: tl.constexpr, DI: tl.constexpr, VR0: tl.constexpr, HARD: tl.constexpr, REC: tl.constexpr,
+              BLOCK: tl.constexpr):
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
     cdt = h_ptr.dtype.element_ty
@@ -321,6 +328,8 @@ def _ilif_fwd(x_ptr, v0_ptr, m0_ptr, a0_ptr, xp0_ptr, sp0_ptr, s_ptr, h_ptr, m_p
         tl.store(h_ptr + base, h, mask=mask)
         tl.store(m_ptr + base, m, mask=mask)
         tl.store(a_ptr + base, a, mask=mask)
+        if REC:  # record=True: V of step t (H, M and A are written anyway)
+            tl.store(rv_ptr + base, v, mask=mask)
     tl.store(vT_ptr + offs, v, mask=mask)
     tl.store(mT_ptr + offs, m, mask=mask)
     tl.store(aT_ptr + offs, a, mask=mask)
@@ -578,13 +587,6 @@ def _sg_consts(sg):
     return kind, sc * a / 2.0, 0.5 * math.pi * a
 
 
-def spec_from_cfg(cfg: dict) -> dict:
-    """The neuron settings of a Triton ``cfg`` as the plain values of ``reference``'s forwards (double backward)."""
-    return dict(tau=cfg.get("tau"), v_threshold=cfg.get("vth"), v_reset=cfg["vr"] if cfg.get("hard") else None,
-                decay_input=bool(cfg.get("di")), detach_reset=bool(cfg["det"]), scale_reset=bool(cfg.get("sr")),
-                klif=bool(cfg.get("klif")), kappa_i=cfg.get("ki"), kappa_m=cfg.get("km"), surrogate=cfg["sg"])
-
-
 def _grid(N):
     return (triton.cdiv(N, BLOCK),)
 
@@ -597,142 +599,143 @@ def _z(g, like, dtype=None):
     return torch.zeros_like(like, dtype=dtype or like.dtype) if g is None else g.contiguous()
 
 
-class _LIF(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, v0, tau_t, k_t, cfg):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        h = torch.empty(T, N, dtype=_cdt(x), device=x.device)
-        vT = torch.empty(N, dtype=_cdt(x), device=x.device)
-        _lif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s, h, vT, T, N, cfg["tau"], cfg["vth"], cfg["vr"],
-                           cfg["k"], cfg["vthk"], HAS_V0=v0 is not None, DI=cfg["di"], VR0=cfg["vr0"],
-                           HARD=cfg["hard"], KLIF=cfg["klif"], SR=cfg["sr"], BLOCK=BLOCK, **_launch_opts())
-        need_x = cfg["di"] and tau_t is not None and tau_t.requires_grad
-        ctx.save_for_backward(x, v0, h, tau_t, k_t)  # x (by reference) also for a double backward
-        ctx.cfg, ctx.has_x = cfg, need_x
-        ctx.tau_meta = None if tau_t is None else (tau_t.shape, tau_t.dtype)
-        ctx.k_meta = None if k_t is None else (k_t.shape, k_t.dtype)
-        return s, vT.to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, gs, gvT):
-        x, v0, h, tau_t, k_t = ctx.saved_tensors
-        cfg = ctx.cfg
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
-            spec = spec_from_cfg(cfg)
-            return (*reference.grads(lambda *a: reference.lif_forward(*a, spec=spec, work_dtype=torch.float32),
-                                     (x, v0, tau_t, k_t), ctx.needs_input_grad, (gs, gvT)), None)
-        T, N = h.shape
-        dt = gs.dtype if gs is not None else (gvT.dtype if gvT is not None else h.dtype)
-        gs = _z(gs, h, dt)
-        gvT = _z(gvT, h[0], dt)
-        gx = torch.empty(T, N, dtype=dt, device=h.device)
-        gv0 = torch.empty(N, dtype=dt, device=h.device)
-        nprog = _grid(N)[0]
-        acc = torch.zeros(nprog * 2, dtype=h.dtype, device=h.device)
-        kind, c0, c1 = _sg_consts(cfg["sg"])
-        _lif_bwd[(nprog,)](x if ctx.has_x else h, v0 if v0 is not None else gv0, h, gs, gvT, gx, gv0, acc, T,
-                           N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["k"], cfg["vthk"], c0, c1,
-                           HAS_V0=v0 is not None, HAS_X=ctx.has_x, DI=cfg["di"], HARD=cfg["hard"],
-                           DET=cfg["det"], KLIF=cfg["klif"], SR=cfg["sr"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
-        acc = acc.view(nprog, 2).sum(0)
-        g_tau = g_k = None
-        if ctx.tau_meta is not None and ctx.needs_input_grad[2]:
-            g_tau = (acc[0] / (cfg["tau"] ** 2)).to(ctx.tau_meta[1]).reshape(ctx.tau_meta[0])
-        if ctx.k_meta is not None and ctx.needs_input_grad[3]:
-            g_k = acc[1].to(ctx.k_meta[1]).reshape(ctx.k_meta[0])
-        return gx, (gv0 if ctx.needs_input_grad[1] else None), g_tau, g_k, None
+def _tcfg(cfg, tau_t=None, k_t=None) -> dict:
+    """The launch constants of a ``cpu.CFG_FIELDS`` list; a PLIF τ / KLIF k tensor overrides its slot (read
+    here, inside the custom op, at run time)."""
+    c = cfg_dict(cfg)
+    vr = c["vreset"] if c["hard"] else None
+    out = dict(tau=float(tau_t.detach()) if tau_t is not None else c["tau"], vth=c["vth"],
+               vr=0.0 if vr is None else vr, hard=vr is not None, vr0=vr is None or vr == 0.0,
+               di=bool(c["decay_input"]), det=bool(c["detach"]),
+               sg=_Surrogate(c["sg_kind"], c["sg_width"], c["sg_scale"]), k=1.0, vthk=0.0, klif=False, sr=False,
+               ki=c["kappa_i"], km=c["kappa_m"])
+    if k_t is not None:
+        out.update(klif=True, k=float(k_t.detach()), sr=bool(c["scale_reset"]), vthk=float(c["vth"] / k_t.detach()))
+    return out
 
 
-class _CLIF(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, v0, m0, cfg):
-        T, N = x.shape
-        cdt = _cdt(x)
-        s = torch.empty_like(x)
-        h = torch.empty(T, N, dtype=cdt, device=x.device)
-        m = torch.empty(T, N, dtype=cdt, device=x.device)
-        vT = torch.empty(N, dtype=cdt, device=x.device)
-        mT = torch.empty(N, dtype=cdt, device=x.device)
-        _clif_fwd[_grid(N)](x, v0 if v0 is not None else vT, m0 if m0 is not None else mT, s, h, m, vT, mT, T, N,
-                            cfg["tau"], cfg["vth"], cfg["vr"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
-                            DI=cfg["di"], VR0=cfg["vr0"], HARD=cfg["hard"], BLOCK=BLOCK, **_launch_opts())
-        ctx.save_for_backward(m0, h, m, x, v0)  # x, v0 (by reference) for a double backward
-        ctx.cfg = cfg
-        return s, vT.to(x.dtype), mT.to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, gs, gvT, gmT):
-        m0, h, m, x, v0 = ctx.saved_tensors
-        cfg = ctx.cfg
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
-            spec = spec_from_cfg(cfg)
-            return (*reference.grads(lambda *a: reference.clif_forward(*a, spec=spec, work_dtype=torch.float32),
-                                     (x, v0, m0), ctx.needs_input_grad, (gs, gvT, gmT)), None)
-        T, N = h.shape
-        dt = next((g.dtype for g in (gs, gvT, gmT) if g is not None), h.dtype)
-        gs, gvT, gmT = _z(gs, h, dt), _z(gvT, h[0], dt), _z(gmT, h[0], dt)
-        gx = torch.empty(T, N, dtype=dt, device=h.device)
-        gv0 = torch.empty(N, dtype=dt, device=h.device)
-        gm0 = torch.empty(N, dtype=dt, device=h.device)
-        kind, c0, c1 = _sg_consts(cfg["sg"])
-        _clif_bwd[_grid(N)](m0 if m0 is not None else gm0, h, m, gs, gvT, gmT, gx, gv0, gm0, T, N, cfg["tau"],
-                            cfg["vth"], cfg["vr"], c0, c1, HAS_M0=m0 is not None, DI=cfg["di"], HARD=cfg["hard"],
-                            DET=cfg["det"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
-        need = ctx.needs_input_grad
-        return gx, gv0 if need[1] else None, gm0 if need[2] else None, None
+def _or_empty(t, like):
+    return like.new_empty(0) if t is None else t
 
 
-class _ILIF(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, v0, m0, a0, xp0, sp0, cfg):
-        T, N = x.shape
-        cdt = _cdt(x)
-        s = torch.empty_like(x)
-        h, m, a = (torch.empty(T, N, dtype=cdt, device=x.device) for _ in range(3))
-        vT, mT, aT = (torch.empty(N, dtype=cdt, device=x.device) for _ in range(3))
-        dummy = vT
-        _ilif_fwd[_grid(N)](x, v0 if v0 is not None else dummy, m0 if m0 is not None else dummy,
-                            a0 if a0 is not None else dummy, xp0 if xp0 is not None else dummy,
-                            sp0 if sp0 is not None else dummy, s, h, m, a, vT, mT, aT, T, N, cfg["tau"], cfg["vth"],
-                            cfg["vr"], cfg["ki"], cfg["km"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
-                            HAS_A0=a0 is not None, HAS_P0=xp0 is not None, DI=cfg["di"], VR0=cfg["vr0"],
-                            HARD=cfg["hard"], BLOCK=BLOCK, **_launch_opts())
-        ctx.save_for_backward(x, xp0, sp0, h, m, a, v0, m0, a0)  # v0, m0, a0 for a double backward
-        ctx.cfg = cfg
-        return s, vT.to(x.dtype), mT.to(x.dtype), aT.to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, gs, gvT, gmT, gaT):
-        x, xp0, sp0, h, m, a, v0, m0, a0 = ctx.saved_tensors
-        cfg = ctx.cfg
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
-            spec = spec_from_cfg(cfg)
-            return (*reference.grads(lambda *z: reference.ilif_forward(*z, spec=spec, work_dtype=torch.float32),
-                                     (x, v0, m0, a0, xp0, sp0), ctx.needs_input_grad, (gs, gvT, gmT, gaT)), None)
-        T, N = h.shape
-        dt = next((g.dtype for g in (gs, gvT, gmT, gaT) if g is not None), h.dtype)
-        gs = _z(gs, h, dt)
-        gvT, gmT, gaT = (_z(g, h[0], dt) for g in (gvT, gmT, gaT))
-        gx = torch.empty(T, N, dtype=dt, device=h.device)
-        gv0, gm0, ga0, gxp0, gsp0 = (torch.empty(N, dtype=dt, device=h.device) for _ in range(5))
-        kind, c0, c1 = _sg_consts(cfg["sg"])
-        has_p = xp0 is not None
-        _ilif_bwd[_grid(N)](x, xp0 if has_p else gv0, sp0 if has_p else gv0, h, m, a, gs, gvT, gmT, gaT, gx, gv0,
-                            gm0, ga0, gxp0, gsp0, T, N, cfg["tau"], cfg["vth"], cfg["vr"], cfg["ki"], cfg["km"], c0,
-                            c1, HAS_P0=has_p, DI=cfg["di"], HARD=cfg["hard"], DET=cfg["det"],
-                            KIND=kind, BLOCK=BLOCK, **_launch_opts())
-        need = ctx.needs_input_grad
-        outs = (gv0, gm0, ga0, gxp0 if has_p else None, gsp0 if has_p else None)
-        return (gx, *(g if need[i + 1] else None for i, g in enumerate(outs)), None)
+# ---------------------------------------------------------------------------------------------- kernels as functions
+# of tensors: the custom ops of snnlab.kernels.ops call them (autograd lives there)
+def lif_forward(x, v0, tau_t, k_t, cfg, record: bool):
+    """LIF/PLIF/KLIF: ``(s, vT, h [T, N] float32 (saved for backward), rec [1|2, T, N] float32 (V, KLIF's F) |
+    [0])``."""
+    c = _tcfg(cfg, tau_t, k_t)
+    T, N = x.shape
+    s = torch.empty_like(x)
+    h = torch.empty(T, N, dtype=_cdt(x), device=x.device)
+    vT = torch.empty(N, dtype=_cdt(x), device=x.device)
+    rec = torch.empty((2 if c["klif"] else 1, T, N), dtype=_cdt(x), device=x.device) if record else None
+    rv = rec[0] if record else h
+    rf = rec[1] if record and c["klif"] else h
+    _lif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s, h, vT, rv, rf, T, N, c["tau"], c["vth"], c["vr"], c["k"],
+                       c["vthk"], HAS_V0=v0 is not None, DI=c["di"], VR0=c["vr0"], HARD=c["hard"], KLIF=c["klif"],
+                       SR=c["sr"], REC=bool(record), BLOCK=BLOCK, **_launch_opts())
+    return s, vT.to(x.dtype), h, _or_empty(rec, x)
 
 
-class _GLIF(torch.autograd.Function):
-    """GLIF (recursions of ``csrc/glif.h``). Inputs: x [T, N] (float32/float16/bfloat16), v0 [N] | None (H[t−1]),
-    s0 [N] | None (S[t−1]), the float32 coefficients a [T, C], d, l, gam, q, vth [C], then cfg, C and inner
-    (channel of element i = (i // inner) % C).
+def lif_backward(x, v0, h, tau_t, k_t, gs, gvT, cfg, need_v0: bool, need_tau: bool, need_k: bool):
+    """``(gx, gv0 | [0], g_tau | [0], g_k | [0])``; ``x`` is needed (else None) for PLIF's τ with
+    decay_input."""
+    c = _tcfg(cfg, tau_t, k_t)
+    T, N = h.shape
+    dt = gs.dtype
+    gx = torch.empty(T, N, dtype=dt, device=h.device)
+    gv0 = torch.empty(N, dtype=dt, device=h.device)
+    nprog = _grid(N)[0]
+    acc = torch.zeros(nprog * 2, dtype=h.dtype, device=h.device)
+    kind, c0, c1 = _sg_consts(c["sg"])
+    _lif_bwd[(nprog,)](x if x is not None else h, v0 if v0 is not None else gv0, h, gs, gvT, gx, gv0, acc, T,
+                       N, c["tau"], c["vth"], c["vr"], c["k"], c["vthk"], c0, c1,
+                       HAS_V0=v0 is not None, HAS_X=x is not None, DI=c["di"], HARD=c["hard"],
+                       DET=c["det"], KLIF=c["klif"], SR=c["sr"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
+    acc = acc.view(nprog, 2).sum(0)
+    g_tau = g_k = None
+    if tau_t is not None and need_tau:
+        g_tau = (acc[0] / (c["tau"] ** 2)).to(tau_t.dtype).reshape(tau_t.shape)
+    if k_t is not None and need_k:
+        g_k = acc[1].to(k_t.dtype).reshape(k_t.shape)
+    return gx, (gv0 if need_v0 else h.new_empty(0)), _or_empty(g_tau, h), _or_empty(g_k, h)
 
-    Saves H (float32 [T, N]) and, when dL/dA is needed, x (by reference); S and S[t−1] are recomputed from H.
+
+def clif_forward(x, v0, m0, cfg, record: bool):
+    """``(s, vT, mT, h, m (float32 [T, N], saved for backward), rec [1, T, N] float32 (V) | [0])``."""
+    c = _tcfg(cfg)
+    T, N = x.shape
+    cdt = _cdt(x)
+    s = torch.empty_like(x)
+    h = torch.empty(T, N, dtype=cdt, device=x.device)
+    m = torch.empty(T, N, dtype=cdt, device=x.device)
+    vT = torch.empty(N, dtype=cdt, device=x.device)
+    mT = torch.empty(N, dtype=cdt, device=x.device)
+    rec = torch.empty((1, T, N), dtype=cdt, device=x.device) if record else None
+    _clif_fwd[_grid(N)](x, v0 if v0 is not None else vT, m0 if m0 is not None else mT, s, h, m, vT, mT,
+                        rec[0] if record else h, T, N, c["tau"], c["vth"], c["vr"], HAS_V0=v0 is not None,
+                        HAS_M0=m0 is not None, DI=c["di"], VR0=c["vr0"], HARD=c["hard"], REC=bool(record),
+                        BLOCK=BLOCK, **_launch_opts())
+    return s, vT.to(x.dtype), mT.to(x.dtype), h, m, _or_empty(rec, x)
+
+
+def clif_backward(m0, h, m, gs, gvT, gmT, cfg, need_v0: bool, need_m0: bool):
+    c = _tcfg(cfg)
+    T, N = h.shape
+    dt = gs.dtype
+    gx = torch.empty(T, N, dtype=dt, device=h.device)
+    gv0 = torch.empty(N, dtype=dt, device=h.device)
+    gm0 = torch.empty(N, dtype=dt, device=h.device)
+    kind, c0, c1 = _sg_consts(c["sg"])
+    _clif_bwd[_grid(N)](m0 if m0 is not None else gm0, h, m, gs, gvT, gmT, gx, gv0, gm0, T, N, c["tau"],
+                        c["vth"], c["vr"], c0, c1, HAS_M0=m0 is not None, DI=c["di"], HARD=c["hard"],
+                        DET=c["det"], KIND=kind, BLOCK=BLOCK, **_launch_opts())
+    return gx, (gv0 if need_v0 else h.new_empty(0)), (gm0 if need_m0 else h.new_empty(0))
+
+
+def ilif_forward(x, v0, m0, a0, xp0, sp0, cfg, record: bool):
+    """``(s, vT, mT, aT, h, m, a (float32 [T, N], saved for backward), rec [1, T, N] float32 (V) | [0])``."""
+    c = _tcfg(cfg)
+    T, N = x.shape
+    cdt = _cdt(x)
+    s = torch.empty_like(x)
+    h, m, a = (torch.empty(T, N, dtype=cdt, device=x.device) for _ in range(3))
+    vT, mT, aT = (torch.empty(N, dtype=cdt, device=x.device) for _ in range(3))
+    rec = torch.empty((1, T, N), dtype=cdt, device=x.device) if record else None
+    dummy = vT
+    _ilif_fwd[_grid(N)](x, v0 if v0 is not None else dummy, m0 if m0 is not None else dummy,
+                        a0 if a0 is not None else dummy, xp0 if xp0 is not None else dummy,
+                        sp0 if sp0 is not None else dummy, s, h, m, a, vT, mT, aT, rec[0] if record else h, T, N,
+                        c["tau"], c["vth"], c["vr"], c["ki"], c["km"], HAS_V0=v0 is not None, HAS_M0=m0 is not None,
+                        HAS_A0=a0 is not None, HAS_P0=xp0 is not None, DI=c["di"], VR0=c["vr0"],
+                        HARD=c["hard"], REC=bool(record), BLOCK=BLOCK, **_launch_opts())
+    return s, vT.to(x.dtype), mT.to(x.dtype), aT.to(x.dtype), h, m, a, _or_empty(rec, x)
+
+
+def ilif_backward(x, xp0, sp0, h, m, a, gs, gvT, gmT, gaT, cfg, need):
+    """``(gx, gv0, gm0, ga0, gxp0, gsp0)``, an initial-state gradient [0] where ``need[i]`` is false."""
+    c = _tcfg(cfg)
+    T, N = h.shape
+    dt = gs.dtype
+    gx = torch.empty(T, N, dtype=dt, device=h.device)
+    gv0, gm0, ga0, gxp0, gsp0 = (torch.empty(N, dtype=dt, device=h.device) for _ in range(5))
+    kind, c0, c1 = _sg_consts(c["sg"])
+    has_p = xp0 is not None
+    _ilif_bwd[_grid(N)](x, xp0 if has_p else gv0, sp0 if has_p else gv0, h, m, a, gs, gvT, gmT, gaT, gx, gv0,
+                        gm0, ga0, gxp0, gsp0, T, N, c["tau"], c["vth"], c["vr"], c["ki"], c["km"], c0,
+                        c1, HAS_P0=has_p, DI=c["di"], HARD=c["hard"], DET=c["det"],
+                        KIND=kind, BLOCK=BLOCK, **_launch_opts())
+    outs = (gv0, gm0, ga0, gxp0 if has_p else None, gsp0 if has_p else None)
+    return (gx, *(g if need[i] and g is not None else h.new_empty(0) for i, g in enumerate(outs)))
+
+
+def glif_forward(x, v0, s0, a, d, l, gam, q, vth, cfg, C: int, inner: int):
+    """GLIF (recursions of ``csrc/glif.h``). x [T, N] (float32/float16/bfloat16), v0 [N] | None (H[t−1]),
+    s0 [N] | None (S[t−1]), the float32 coefficients a [T, C], d, l, gam, q, vth [C], C and inner (channel of
+    element i = (i // inner) % C). Returns ``(s, vT, h)``: H (float32 [T, N]) is saved for backward and is
+    also GLIF's record (its V is H).
+
+    The backward saves H and, when dL/dA is needed, x (by reference); S and S[t−1] are recomputed from H.
     The parameter gradients are float32 per-channel sums (per element over T in registers, then per channel):
     when a block spans at most two channels (C = 1, or ``inner >= BLOCK``) each program adds two block sums
     per quantity with ``tl.atomic_add``, so on a GPU their summation order, and hence their last bits, vary from
@@ -741,58 +744,44 @@ class _GLIF(torch.autograd.Function):
     as large as the saved H) and torch sums them per channel, deterministically. dL/dx and the initial-state
     gradients do not depend on any summation order. Untested on a GPU (no GPU when written): the interpreter
     runs the programs one after the other."""
+    T, N = x.shape
+    s = torch.empty_like(x)
+    h = torch.empty(T, N, dtype=torch.float32, device=x.device)
+    vT = torch.empty(N, dtype=torch.float32, device=x.device)
+    mode0 = 0 if v0 is None else (2 if s0 is not None else 1)
+    _glif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s0 if s0 is not None else vT, a, d, l, gam, q, vth, s,
+                        h, vT, T, N, C, inner, MODE0=mode0, BLOCK=BLOCK, **_launch_opts())
+    return s, vT.to(x.dtype), h
 
-    @staticmethod
-    def forward(ctx, x, v0, s0, a, d, l, gam, q, vth, cfg, C: int, inner: int):
-        T, N = x.shape
-        s = torch.empty_like(x)
-        h = torch.empty(T, N, dtype=torch.float32, device=x.device)
-        vT = torch.empty(N, dtype=torch.float32, device=x.device)
-        mode0 = 0 if v0 is None else (2 if s0 is not None else 1)
-        _glif_fwd[_grid(N)](x, v0 if v0 is not None else vT, s0 if s0 is not None else vT, a, d, l, gam, q, vth, s,
-                            h, vT, T, N, C, inner, MODE0=mode0, BLOCK=BLOCK, **_launch_opts())
-        need_x = ctx.needs_input_grad[3]
-        ctx.save_for_backward(x, v0, s0, h, a, d, l, gam, q, vth)  # x (by reference): dL/dA, double backward
-        ctx.cfg, ctx.C, ctx.inner, ctx.mode0, ctx.need_x = cfg, C, inner, mode0, need_x
-        return s, vT.to(x.dtype)
 
-    @staticmethod
-    def backward(ctx, gs, gvT):
-        x, v0, s0, h, a, d, l, gam, q, vth = ctx.saved_tensors
-        cfg, C, inner, mode0 = ctx.cfg, ctx.C, ctx.inner, ctx.mode0
-        if torch.is_grad_enabled():  # create_graph=True: differentiate the reference loop (float32, as the kernel)
-            spec = spec_from_cfg(cfg)
-            return (*reference.grads(
-                lambda *z: reference.glif_forward(*z, C=C, inner=inner, spec=spec, work_dtype=torch.float32),
-                (x, v0, s0, a, d, l, gam, q, vth), ctx.needs_input_grad, (gs, gvT)), None, None, None)
-        x = x if ctx.need_x else None
-        T, N = h.shape
-        dt = gs.dtype if gs is not None else (gvT.dtype if gvT is not None else h.dtype)
-        gs = _z(gs, h, dt)
-        gvT = _z(gvT, h[0], dt)
-        gx = torch.empty(T, N, dtype=dt, device=h.device)
-        gv0 = torch.empty_like(v0) if v0 is not None else gx
-        gs0 = torch.empty_like(s0) if s0 is not None else gx
-        runs2 = C == 1 or inner >= BLOCK
-        # sums [T*C + 5*C]: dL/dA, then D, L, gamma, Q, V_th (L, gamma, Q, V_th negated); from atomics (runs2) or
-        # from per-element partial rows [T + 5, N] in the same order
-        acc = torch.zeros(T * C + 5 * C, dtype=torch.float32, device=h.device) if runs2 else h
-        part = h if runs2 else torch.empty(T + 5, N, dtype=torch.float32, device=h.device)
-        kind, c0, c1 = _sg_consts(cfg["sg"])
-        _glif_bwd[_grid(N)](x if x is not None else h, v0 if v0 is not None else h, s0 if s0 is not None else h, h,
-                            a, d, gam, q, vth, gs, gvT, gx, gv0, gs0, acc, part, T, N, C, inner, c0, c1, MODE0=mode0,
-                            DET=cfg["det"], KIND=kind, HAS_X=x is not None, RUNS2=runs2, BLOCK=BLOCK,
-                            **_launch_opts())
-        if not runs2:
-            if x is None:  # dL/dA not needed: its rows were not written
-                part[:T].zero_()
-            acc = part.view(T + 5, N // (C * inner), C, inner).sum((1, 3)).reshape(-1)
-        g_a = acc[:T * C].view(T, C)
-        g_d, g_l, g_gam, g_q, g_vth = acc[T * C:].view(5, C).unbind(0)
-        need = ctx.needs_input_grad
-        grads = (gx, gv0 if v0 is not None else None, gs0 if s0 is not None else None, g_a, g_d, -g_l, -g_gam,
-                 -g_q, -g_vth)
-        return (*(g if need[i] else None for i, g in enumerate(grads)), None, None, None)
+def glif_backward(x, v0, s0, h, a, d, gam, q, vth, gs, gvT, cfg, C: int, inner: int):
+    """``(gx, gv0 | [0], gs0 | [0], g_a [T, C], g_d, g_l, g_gam, g_q, g_vth [C])``; ``x`` None when dL/dA is
+    not needed."""
+    c = _tcfg(cfg)
+    mode0 = 0 if v0 is None else (2 if s0 is not None else 1)
+    T, N = h.shape
+    dt = gs.dtype
+    gx = torch.empty(T, N, dtype=dt, device=h.device)
+    gv0 = torch.empty_like(v0) if v0 is not None else gx
+    gs0 = torch.empty_like(s0) if s0 is not None else gx
+    runs2 = C == 1 or inner >= BLOCK
+    # sums [T*C + 5*C]: dL/dA, then D, L, gamma, Q, V_th (L, gamma, Q, V_th negated); from atomics (runs2) or
+    # from per-element partial rows [T + 5, N] in the same order
+    acc = torch.zeros(T * C + 5 * C, dtype=torch.float32, device=h.device) if runs2 else h
+    part = h if runs2 else torch.empty(T + 5, N, dtype=torch.float32, device=h.device)
+    kind, c0, c1 = _sg_consts(c["sg"])
+    _glif_bwd[_grid(N)](x if x is not None else h, v0 if v0 is not None else h, s0 if s0 is not None else h, h,
+                        a, d, gam, q, vth, gs, gvT, gx, gv0, gs0, acc, part, T, N, C, inner, c0, c1, MODE0=mode0,
+                        DET=c["det"], KIND=kind, HAS_X=x is not None, RUNS2=runs2, BLOCK=BLOCK,
+                        **_launch_opts())
+    if not runs2:
+        if x is None:  # dL/dA not needed: its rows were not written
+            part[:T].zero_()
+        acc = part.view(T + 5, N // (C * inner), C, inner).sum((1, 3)).reshape(-1)
+    g_a = acc[:T * C].view(T, C).clone()
+    g_d, g_l, g_gam, g_q, g_vth = (g.clone() for g in acc[T * C:].view(5, C).unbind(0))
+    return (gx, gv0 if v0 is not None else h.new_empty(0), gs0 if s0 is not None else h.new_empty(0), g_a, g_d,
+            -g_l, -g_gam, -g_q, -g_vth)
 
 
 def _flat(v, shape, like):
@@ -801,56 +790,71 @@ def _flat(v, shape, like):
     return v.to(like.dtype).expand(shape).contiguous().view(-1)
 
 
-def _run_glif(neuron, x: torch.Tensor, state: dict):
-    """GLIF through ``_GLIF``: the coefficients of ``cpu.glif_coefficients`` in float32 (Triton's state and
-    arithmetic precision; for a float32 input they are the reference's very numbers)."""
+def _records(kind: str, rows, shape) -> dict:
+    """``record=True`` states from float32 [T, N] rows, in the input's dtype (rows: H, V, then M / A, M / F)."""
+    names = {"lif": ("H", "V"), "plif": ("H", "V"), "klif": ("H", "V", "F"), "clif": ("H", "V", "M"),
+             "ilif": ("H", "V", "A", "M")}[kind]
+    return {k: r.view(shape) for k, r in zip(names, rows)}
+
+
+def _run_glif(neuron, x: torch.Tensor, state: dict, record: bool):
+    """GLIF through ``ops.triton_glif``: the coefficients of ``cpu.glif_coefficients`` in float32 (Triton's state
+    and arithmetic precision; for a float32 input they are the reference's very numbers)."""
+    from snnlab.kernels import ops
+
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)
     t0, C, inner, coefs = glif_coefficients(neuron, x, state, torch.float32)
     x2 = x.contiguous().view(T, N)
-    cfg = dict(det=bool(neuron.detach_reset), sg=neuron.surrogate)
-    s, vT = _GLIF.apply(x2, _flat(state.get("V"), shape, x2), _flat(state.get("S"), shape, x2), *coefs, cfg, C,
-                        inner)
+    s, vT, h = ops.triton_glif(x2, _flat(state.get("V"), shape, x2), _flat(state.get("S"), shape, x2), *coefs,
+                               neuron_cfg(neuron), C, inner)
     spikes = s.view(x.shape)
-    return spikes, {"V": vT.view(shape), "S": spikes[-1], "t": torch.tensor(t0 + T)}
+    new_state = {"V": vT.view(shape), "S": spikes[-1], "t": t0 + T}  # an int (GLIF.get_state makes it a tensor)
+    if not record:
+        return spikes, new_state
+    hx = h.to(x.dtype).view(x.shape)
+    return spikes, new_state, {"H": hx, "V": hx}
 
 
-def run(neuron, x: torch.Tensor, state: dict):
-    """Triton fast path: ``(spikes, new_state)`` like the reference loop (see the module docstring)."""
+def run(neuron, x: torch.Tensor, state: dict, record: bool = False):
+    """Triton fast path: ``(spikes, new_state)`` like the reference loop, or with ``record``
+    ``(spikes, new_state, records)`` (see the module docstring and ``snnlab.kernels.cpu.run``)."""
+    from snnlab.kernels import ops
+
     kind = neuron.kind
     if kind == "glif":
-        return _run_glif(neuron, x, state)
+        return _run_glif(neuron, x, state, record)
     T = x.shape[0]
     shape = tuple(x.shape[1:])
     N = math.prod(shape)
     x2 = x.contiguous().view(T, N)
     tau = neuron.tau
     tau_t = tau if isinstance(tau, torch.Tensor) else None
-    vr = neuron.v_reset
-    cfg = dict(tau=float(tau.detach()) if tau_t is not None else float(tau), vth=float(neuron.v_threshold),
-               vr=0.0 if vr is None else float(vr), hard=vr is not None, vr0=vr is None or float(vr) == 0.0,
-               di=bool(neuron.decay_input), det=bool(neuron.detach_reset), sg=neuron.surrogate, k=1.0, vthk=0.0,
-               klif=False, sr=False)
+    cfg = neuron_cfg(neuron)
     st = {k: state.get(k) for k in neuron.state_keys}
     if kind in ("lif", "plif", "klif"):
         k_t = neuron.k if kind == "klif" else None
-        if k_t is not None:
-            cfg.update(klif=True, k=float(k_t.detach()), sr=bool(neuron.scale_reset),
-                       vthk=float(neuron.v_threshold / k_t.detach()))
-        s, vT = _LIF.apply(x2, _flat(st["V"], shape, x2), tau_t, k_t, cfg)
-        return s.view(x.shape), {"V": vT.view(shape)}
-    if kind == "clif":
-        s, vT, mT = _CLIF.apply(x2, _flat(st["V"], shape, x2), _flat(st["M"], shape, x2), cfg)
-        return s.view(x.shape), {"V": vT.view(shape), "M": mT.view(shape)}
-    if kind == "ilif":
-        cfg.update(ki=float(neuron.kappa_i), km=float(neuron.kappa_m))
+        s, vT, h, rec = ops.triton_lif(x2, _flat(st["V"], shape, x2), tau_t, k_t, cfg, record)
+        new_state = {"V": vT.view(shape)}
+        rows = (h, *rec.unbind(0)) if record else ()
+    elif kind == "clif":
+        s, vT, mT, h, m, rec = ops.triton_clif(x2, _flat(st["V"], shape, x2), _flat(st["M"], shape, x2), cfg,
+                                               record)
+        new_state = {"V": vT.view(shape), "M": mT.view(shape)}
+        rows = (h, rec[0], m) if record else ()
+    elif kind == "ilif":
         xp, sp = st["X_prev"], st["S_prev"]
         if xp is None or sp is None:
             xp = sp = None
         args = [_flat(st[k], shape, x2) for k in ("V", "M", "A")] + [_flat(xp, shape, x2), _flat(sp, shape, x2)]
-        s, vT, mT, aT = _ILIF.apply(x2, *args, cfg)
-        spikes = s.view(x.shape)
-        return spikes, {"V": vT.view(shape), "M": mT.view(shape), "A": aT.view(shape), "X_prev": x[-1],
-                        "S_prev": spikes[-1]}
-    raise ValueError(f"snnlab Triton kernels: no kernel for neuron kind {kind!r}")
+        s, vT, mT, aT, h, m, a, rec = ops.triton_ilif(x2, *args, cfg, record)
+        new_state = {"V": vT.view(shape), "M": mT.view(shape), "A": aT.view(shape), "X_prev": x[-1],
+                     "S_prev": s.view(x.shape)[-1]}
+        rows = (h, rec[0], a, m) if record else ()
+    else:
+        raise ValueError(f"snnlab Triton kernels: no kernel for neuron kind {kind!r}")
+    spikes = s.view(x.shape)
+    if not record:
+        return spikes, new_state
+    return spikes, new_state, _records(kind, [r.to(x.dtype) for r in rows], x.shape)

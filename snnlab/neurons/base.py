@@ -265,8 +265,10 @@ class Neuron(nn.Module, metaclass=abc.ABCMeta):
     ``record=True``, ``(spikes, states)`` with ``states[name]`` ``[T, B, ...]`` for every name in ``record_keys``.
     The state after the call is kept, with its autograd graph, so a second call continues the same sequence
     (T = 1 calls one after another equal one multi-step call, forward and backward); ``reset()`` drops it.
-    When ``record`` is False and ``backend != "reference"`` the fused kernels are tried first
-    (``snnlab.kernels.dispatch``); they return None when no fast path applies and the reference loop runs.
+    When ``backend != "reference"`` the fused kernels are tried first (``snnlab.kernels.dispatch``); they return
+    None when no fast path applies and the reference loop runs. With ``record=True`` the fused kernels write the
+    states too, but only when no gradient is needed (grad mode off, or nothing requires grad): the recorded states
+    of the reference loop are differentiable, the kernels' are not.
 
     Misuse gives clear errors: ``x`` with T = 0 steps is a ValueError; a backward that reaches a state carried
     over from a batch whose backward already ran (no ``reset()`` between batches) raises a RuntimeError saying to
@@ -343,17 +345,25 @@ class Neuron(nn.Module, metaclass=abc.ABCMeta):
     def forward(self, x: torch.Tensor, record: bool = False):
         check_input(x, self.kind)
         state = _guard_carried_state(self.kind, self._current_state(x))
-        if not record and self.backend != "reference":
+        if self.backend != "reference" and (not record or not self._needs_grad(x, state)):
             from snnlab import kernels
 
-            out = kernels.dispatch(self, x, state)
+            out = kernels.dispatch(self, x, state, record)
             if out is not None:
-                spikes, new_state = out
-                self._state = {k: new_state.get(k) for k in self.state_keys}
-                return spikes
+                self._state = {k: out[1].get(k) for k in self.state_keys}
+                return (out[0], out[2]) if record else out[0]
         spikes, new_state, recs = self.run_reference(x, state, self.record_keys if record else ())
         self._state = {k: new_state.get(k) for k in self.state_keys}
         return (spikes, recs) if record else spikes
+
+    def _needs_grad(self, x: torch.Tensor, state: State) -> bool:
+        """True when autograd would record this call (grad mode on and x, a state or a parameter requires grad):
+        then ``record=True`` runs the reference loop, whose recorded states are differentiable; otherwise the
+        fused kernels write the records (not differentiable, and nothing needs them to be)."""
+        if not torch.is_grad_enabled():
+            return False
+        return (x.requires_grad or any(isinstance(v, torch.Tensor) and v.requires_grad for v in state.values())
+                or any(p.requires_grad for p in self.parameters(recurse=False)))
 
     def run_reference(self, x: torch.Tensor, state: Optional[Mapping], record_keys=()):
         """The multi-step reference loop on ``x`` from ``state`` (does not touch the stored state)."""

@@ -176,8 +176,22 @@ class GLIF(Neuron):
         conduct = self._shaped(self.w_conduct, x.ndim - 1)  # [T, (C, 1, ...)]
         spikes, new_state, recs = glif_multistep(x, state, conduct=conduct, t0=t0,
                                                  record=bool(record_keys), **self.step_params(x.ndim - 1))
-        new_state["t"] = torch.tensor(t0 + x.shape[0])
+        new_state["t"] = t0 + x.shape[0]
         return spikes, new_state, recs
+
+    # The step counter "t" is kept as a Python int inside the module (a tensor would have to be read back with
+    # int() at every call, which torch.compile cannot trace); get_state / set_state exchange it as a 0-dim tensor
+    # (the state contract: tensors or None).
+    def get_state(self):
+        state = super().get_state()
+        if state is not None and state.get("t") is not None and not isinstance(state["t"], torch.Tensor):
+            state["t"] = torch.tensor(state["t"])
+        return state
+
+    def set_state(self, state) -> None:
+        super().set_state(state)
+        if self._state is not None and isinstance(self._state.get("t"), torch.Tensor):
+            self._state["t"] = int(self._state["t"])
 
     def describe(self) -> dict:
         return {"T": self.T, "channels": self.channels, "init_tau": self.init_tau,

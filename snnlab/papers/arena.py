@@ -208,12 +208,15 @@ PROTOCOLS: Dict[str, Protocol] = {
 
 
 def protocol(profile: str) -> Protocol:
-    """The protocol of ``profile``; ``paper-dryrun`` is the paper protocol cut to 2 seeds and its first and last
-    delay (its configs are cut further by ``common.dryrun``)."""
+    """The protocol of ``profile``; ``paper-dryrun`` is the paper protocol (networks, data sizes, delays up to the
+    longest) cut to 2 seeds, its first and last delay and three variants, LIF controls, three arena neurons (its
+    configs are cut further by ``common.dryrun``: every code path, ~40 runs of two optimiser steps)."""
     if profile == C.DRYRUN_PROFILE:
         p = PROTOCOLS["paper"]
         return replace(p, profile=profile, seeds=p.seeds[:2], delays=(p.delays[0], p.delays[-1]),
-                       control_delays=(p.delays[0],), share_delays=(p.delays[-1],), claim_delay=p.delays[-1])
+                       variant_keys=("lif@2", "glif@4/3", "ilif@1.1"), arena_neurons=("lif", "glif", "ilif"),
+                       control_neurons=("lif",), seq_control_neurons=("lif",), control_delays=(p.delays[0],),
+                       share_delays=(p.delays[-1],), claim_delay=p.delays[-1])
     if profile not in PROTOCOLS:
         raise ValueError(f"no arena protocol for profile {profile!r}; profiles: {sorted(PROTOCOLS)} and "
                          f"{C.DRYRUN_PROFILE}")
@@ -335,13 +338,13 @@ def recall_runs(prot: Protocol, train: bool = True, reverse: bool = False, keys:
     """Delayed recall for every variant and delay (full BPTT), trained or reused, as a tidy DataFrame (one row per
     variant, delay and seed; ``status`` "run", "not run" (``train=False``) or "skipped" (staircase)).
     ``reverse`` walks the variants in reverse order (two notebooks asking for the same runs at once then train
-    different ones first and reuse each other's). ``keys`` restricts the variants (default: the protocol's)."""
+    different ones first and reuse each other's). ``keys`` names the variants (default: the protocol's)."""
     import pandas as pd
 
     chance = _chance(prot)
     stop = chance + prot.stop_below * (1.0 - chance)
     rows = []
-    chosen = prot.variants if keys is None else [v for v in prot.variants if v.key in set(keys)]
+    chosen = prot.variants if keys is None else variants(keys)
     order = chosen[::-1] if reverse else chosen
     for v in order:
         stopped = None
@@ -845,7 +848,7 @@ def plot_control(ctrl, ctrl_fx):
     ax1.set_ylabel("final test accuracy")
     ax1.set_ylim(0, 1.03)
     d = sorted(rec["delay"].unique())
-    ax1.set_title(f"delayed recall d = {', '.join(str(int(x)) for x in d)}: ● full BPTT, ○ k_trunc = 1")
+    ax1.set_title(f"delayed recall d = {', '.join(str(int(x)) for x in d)}: ● full BPTT, □ k_trunc = 1")
     fx = ctrl_fx[ctrl_fx["task"] == "recall"]
     data = {r.label: (r.effect, r.ci_low, r.ci_high) for r in fx.itertuples() if math.isfinite(r.ci_low)}
     colors = {r.label: plotting.neuron_color(r.neuron) for r in fx.itertuples()}
@@ -886,18 +889,18 @@ def plot_ranks(ranks):
         i, j = tasks.index(r.task), names.index(r.neuron)
         R[i, j] = r.rank
         if r.task == "recall":
-            sc = f"d≤{_d_text(r.score)}\n[{_d_text(r.ci_low)}, {_d_text(r.ci_high)}]"
+            sc = f"max d {_d_text(r.score)}\n[{_d_text(r.ci_low)}, {_d_text(r.ci_high)}]"
         else:
             sc = f"{r.score:.1f}\n[{r.ci_low:.1f}, {r.ci_high:.1f}]"
         text[(i, j)] = f"#{r.rank:g} ({r.rank_low:g}–{r.rank_high:g})\n{sc}"
-    fig, ax = plotting.figure(1, 1, width=1.55 * len(names) + 2.5, height=1.05 * len(tasks) + 1.4)
+    fig, ax = plotting.figure(1, 1, width=1.6 * len(names) + 2.5, height=1.1 * len(tasks) + 1.4)
     im = plotting.heatmap(ax, R, [TASK_TITLES[t] for t in tasks],
                           ["ANN" if n == "relu" else n.upper() for n in names], vmin=1, vmax=max(len(names), 2),
                           cmap="viridis_r", fmt="", colorbar_label="rank (1 = best)")
     for (i, j), s in text.items():
         rgba = im.cmap(im.norm(R[i, j]))
         lum = 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2]
-        ax.text(j, i, s, ha="center", va="center", fontsize=6.5, color="black" if lum > 0.5 else "white")
+        ax.text(j, i, s, ha="center", va="center", fontsize=7.5, color="black" if lum > 0.5 else "white")
     ax.set_title("The arena: rank per task (bootstrap 95 % range) and score [95 % interval]; accuracy in %, "
                  "delayed recall: largest delay solved", fontsize=9)
     return fig
@@ -927,4 +930,4 @@ def _d_text(level: float) -> str:
     if not math.isfinite(level):
         return "?"
     d = 2.0 ** (level - 1)
-    return "0" if d < 0.75 else (f"{d:.0f}" if d >= 10 else f"{d:.1f}".rstrip("0").rstrip("."))
+    return "none" if d < 0.75 else (f"{d:.0f}" if d >= 10 else f"{d:.1f}".rstrip("0").rstrip("."))

@@ -145,3 +145,21 @@ def test_neuron_param_log_records_klif_k_and_plif_tau_every_step(tmp_path):
         assert log.groupby("layer")[key].nunique().min() > 1      # it changes while training
         assert log.progress.max() == pytest.approx(2.0)
     assert read_param_log(tmp_path / "nothing").empty
+
+
+def test_neuron_parameters_reads_klif_k_and_plif_tau():
+    from snnlab.monitors import neuron_parameters
+
+    klif = M.build("mlp", neuron="klif", neuron_params={"k_init": 1.5}, in_features=6, hidden=(8, 5),
+                   num_classes=3, bn=False)
+    layers = [n for n, _ in M.neuron_layers(klif)]
+    with torch.no_grad():
+        M.neuron_layers(klif)[1][1].k.fill_(0.75)
+    got = neuron_parameters(klif)
+    assert list(got) == layers and got[layers[0]] == {"k": 1.5} and got[layers[1]] == {"k": 0.75}
+    plif = M.build("mlp", neuron="plif", neuron_params={"tau": 3.0}, in_features=6, hidden=(8,), num_classes=3,
+                   bn=False)
+    (name, layer), = M.neuron_layers(plif)
+    vals = neuron_parameters(plif)[name]
+    assert list(vals) == ["tau"] and abs(vals["tau"] - 3.0) < 1e-6
+    assert neuron_parameters(_net()) == {}                      # LIF has no learnable scalar

@@ -53,11 +53,22 @@ def test_smoke_run_writes_folder_and_is_reused(tmp_path, monkeypatch):
     for key in ("train_loss", "train_acc", "test_loss", "test_acc", "firing_rates", "seconds", "samples_per_s", "lr"):
         assert key in row
     assert json.loads((r.dir / "config.json").read_text())["name"] == "smoke-lif"
+    assert "neuron_parameters" not in r.metrics                      # LIF: nothing learnable to record
     # a finished run is reused, not retrained
     monkeypatch.setattr(train_mod.Trainer, "fit", lambda *a, **k: pytest.fail("finished run was retrained"))
     assert run(cfg, out=tmp_path).summary == s
     # non-hashed fields do not change the folder
     assert run(cfg.replace(num_workers=0, progress="line", checkpoint_every=5), out=tmp_path).dir == r.dir
+
+
+def test_klif_run_records_k_per_layer_every_epoch(tmp_path):
+    r = run(_cfg("smoke-klif", lr=0.5), out=tmp_path)
+    rows = r.metrics["neuron_parameters"].tolist()                  # one list of layer records per epoch
+    assert len(rows) == 2 and [v["layer"] for v in rows[0]] == ["features.2", "features.6"]   # network order
+    final = load_checkpoint(r.dir / "model_final.pt")["model"]
+    for vals in rows[-1]:                                           # the last epoch's k is the final model's
+        assert vals["k"] == pytest.approx(float(final[f"{vals['layer']}.k"]), abs=1e-7)
+    assert any(abs(v["k"] - 1.0) > 1e-6 for v in rows[0])           # k is trained
 
 
 @pytest.mark.parametrize("kill_at", [("step_end", 1, 2), ("epoch_end", 1, None)], ids=["mid-epoch", "epoch-end"])

@@ -22,18 +22,19 @@ POSITIONS = ((1, 0, 0), (1, 2, 5), (1, 3, 9), (0, 1, 3))
 T0, T1, SHAPE = 2, 4, (2, 6)
 
 
-def cases():
-    """(kind, surrogate, width, value, position, options): every neuron x surrogate x value, the positions and the
-    reset/decay options cycling so that each appears."""
+def cases(all_positions: bool = False):
+    """(kind, surrogate, width, value, position, options): every neuron x surrogate x value, at every position
+    (``all_positions``) or at one, the positions cycling; the reset/decay options cycle so that each appears."""
     out = []
     opts = itertools.cycle([dict(), dict(reset="hard", v_reset=-0.2, decay_input=True),
                             dict(detach_reset=True), dict(reset="hard", v_reset=0.0)])
     pos = itertools.cycle(POSITIONS)
     for kind, (sg, w), value in itertools.product(KINDS, SURROGATES, VALUES):
-        o = dict(next(opts))
-        if kind == "glif":
-            o = {k: v for k, v in o.items() if k == "detach_reset"}
-        out.append((kind, sg, w, value, next(pos), o))
+        for position in (POSITIONS if all_positions else (next(pos),)):
+            o = dict(next(opts))
+            if kind == "glif":
+                o = {k: v for k, v in o.items() if k == "detach_reset"}
+            out.append((kind, sg, w, value, position, o))
     return out
 
 

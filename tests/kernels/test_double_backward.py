@@ -3,7 +3,7 @@
 A gradient penalty on a small net ``u ⊙ input -> neuron (two chunks, the second continuing the first's state)
 -> spikes·W + states``: P = Σ (∂L/∂x)² + Σ (∂L/∂θ)² for the neuron's own parameters θ, then ∂P/∂(u, W, θ, input).
 The C kernels' Functions rerun the reference loop under autograd when a graph is being built
-(snnlab/kernels/reference.py), so these second-order gradients must equal the reference module's for every neuron
+(snnlab/kernels/ops.py, the neurons' own step functions), so these second-order gradients must equal the reference module's for every neuron
 and surrogate (today's main: LIF sigmoid off by O(1)). torch.autograd.gradgradcheck checks one-step cases against
 finite differences in float64.
 """
@@ -56,7 +56,7 @@ def _ran_kernel(mod, x):
     mod.reset()
     out = mod(x)
     node = out.grad_fn
-    while node is not None and "Function" not in type(node).__name__:
+    while node is not None and not ("Function" in type(node).__name__ or type(node).__name__.startswith("snnlab_")):
         node = node.next_functions[0][0] if node.next_functions else None
     return node is not None
 
@@ -127,11 +127,11 @@ def test_code_path_double_backward():
 
 def test_first_order_backward_stays_fast():
     """Without create_graph the C backward runs (the reference loop is not recomputed)."""
-    from snnlab.kernels import reference
+    from snnlab.kernels import ops
 
     calls = []
-    orig = reference.grads
-    reference.grads = lambda *a, **k: calls.append(1) or orig(*a, **k)
+    orig = ops._reference_grads
+    ops._reference_grads = lambda *a, **k: calls.append(1) or orig(*a, **k)
     try:
         mod = _build("clif", "sigmoid", 1.0, {}, "cpu")
         x = torch.randn(4, *SHAPE, dtype=torch.float64, requires_grad=True)
@@ -141,4 +141,4 @@ def test_first_order_backward_stays_fast():
         (gx,) = torch.autograd.grad(mod(x).sum(), x, create_graph=True)
         assert calls == [1] and gx.requires_grad
     finally:
-        reference.grads = orig
+        ops._reference_grads = orig

@@ -2,8 +2,9 @@
 
 The rule (docs/contracts.md): same spikes; states and gradients NaN, +Inf and -Inf at the same places as the
 reference loop's and equal elsewhere, for every neuron x surrogate x {nan, +inf, -inf} at a few positions (in the
-chunk under test, or in the chunk before it so that it arrives as initial state). The Triton kernels are held to
-the same rule under the interpreter (test_triton_parity.py, the same cases from nonfinite_cases.py).
+chunk under test, or in the chunk before it so that it arrives as initial state), with the reset and decay options
+cycling. The Triton kernels are held to the same rule under the interpreter (test_triton_parity.py, one position
+per case from nonfinite_cases.py).
 """
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import torch
 from . import nonfinite_cases as nf
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize("case", nf.cases(), ids=[nf.case_id(c) for c in nf.cases()])
+_CASES = [pytest.param(c, torch.float64, id=nf.case_id(c) + "-f64") for c in nf.cases(all_positions=True)] + \
+    [pytest.param(c, torch.float32, id=nf.case_id(c) + "-f32") for c in nf.cases()]
+
+
+@pytest.mark.parametrize("case, dtype", _CASES)  # float64 at every position, float32 at one per case
 def test_cpu_kernels_follow_the_reference_on_nan_and_inf(case, dtype):
     ref, fast = nf.run(case, "cpu", dtype)
     problems = nf.compare(ref, fast, rtol=1e-9 if dtype == torch.float64 else 3e-5)

@@ -98,7 +98,7 @@ def run_glif_case(params, T, dtype_name, noncontig):
         s = mod(xb.float() if mod is ref else xb)
         st = mod.get_state()
         if mod is fast:  # the carried H comes (behind a view) from the Triton GLIF function
-            assert type(st["V"].grad_fn.next_functions[0][0]).__name__ == "_GLIFBackward", st["V"].grad_fn
+            assert "snnlab_triton_glif" in type(st["V"].grad_fn.next_functions[0][0]).__name__, st["V"].grad_fn
         assert int(st["t"]) == t_first + T
         loss = loss + (s.float() * wts).sum() + (st["V"].float() * wv).sum() + (st["S"].float() * ws).sum()
         # allow_unused: without an initial V, T = 1 never uses D, gamma, Q (then the kernel's gradient must be 0)
@@ -176,6 +176,11 @@ def double_backward(i, kind, sg, width):
             p.add_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(1), dtype=p.dtype))
     fast = db._build(kind, sg, width, {}, "triton", dtype=torch.float32)
     fast.load_state_dict(ref.state_dict())
+    db._penalty_grads(ref, seed=5, dtype=torch.float32)
+    try:  # the Triton ops refuse create_graph=True (snnlab/kernels/ops.py): they do not keep x for a recomputation
+        db._penalty_grads(fast, seed=5, dtype=torch.float32)
+    except RuntimeError as exc:
+        return {"index": f"db{i}", "refused": str(exc)}
     out = [db._penalty_grads(mod, seed=5, dtype=torch.float32) for mod in (ref, fast)]
     rel = []
     for a, b in zip(out[0][0] + out[0][1], out[1][0] + out[1][1]):

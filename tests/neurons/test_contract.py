@@ -177,9 +177,10 @@ def test_fast_path_hook_is_called_and_can_take_over(monkeypatch):
 
     calls = []
 
-    def fake_dispatch(neuron, x, state):
+    def fake_dispatch(neuron, x, state, record=False):
         calls.append((neuron.kind, tuple(x.shape), dict(state)))
-        return torch.full_like(x, 7.0), {"V": torch.full_like(x[0], 3.0)}
+        out = torch.full_like(x, 7.0), {"V": torch.full_like(x[0], 3.0)}
+        return (*out, {"H": torch.full_like(x, 5.0), "V": torch.full_like(x, 4.0)}) if record else out
 
     monkeypatch.setattr(K, "dispatch", fake_dispatch)
     n = build("lif")
@@ -190,8 +191,12 @@ def test_fast_path_hook_is_called_and_can_take_over(monkeypatch):
     # the state dict from get_state() is passed on the next call
     n(x)
     assert torch.equal(calls[-1][2]["V"], torch.full((3,), 3.0))
-    # record=True and backend="reference" never call the hook
+    # record=True when a gradient is needed, and backend="reference", never call the hook
     n.reset()
-    n(x, record=True)
+    n(x.requires_grad_(), record=True)
     build("lif", backend="reference")(x)
     assert len(calls) == 2
+    # record=True without gradients takes the records from the hook
+    with torch.no_grad():
+        s, rec = n(x, record=True)
+    assert len(calls) == 3 and torch.equal(rec["H"], torch.full_like(x, 5.0)) and torch.equal(s, torch.full_like(x, 7.0))

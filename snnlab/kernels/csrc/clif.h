@@ -13,7 +13,8 @@
 
 INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, real *restrict s_out, real *restrict vT,
-                               real *restrict mT, real *restrict buf, int64_t i0, int nb) {
+                               real *restrict mT, real *restrict buf, real *restrict rh, real *restrict rv,
+                               real *restrict rm, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard;
@@ -54,6 +55,10 @@ INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *rest
             v[b] = FN(reset)(hb[b], s, vth, vr, hard) - s * qb[b];
             st[b] = s;
         }
+        if (rh) { /* record=True: H, V, M of step t */
+            real *restrict rht = rh + t * N + i0, *restrict rvt = rv + t * N + i0, *restrict rmt = rm + t * N + i0;
+            for (int b = 0; b < nb; b++) { rht[b] = hb[b]; rvt[b] = v[b]; rmt[b] = m[b]; }
+        }
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; } /* vT, mT: already offset to the block */
 }
@@ -69,7 +74,7 @@ INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const int p2, 
     FN(sg_consts)(p, &c0, &c1);
     FN(tau_pow2)(p->tau, &itau);
     real vtmp[BLOCK], mtmp[BLOCK];
-    FN(clif_fwd_block)(p, p2, x, v0, m0, NULL, vtmp, mtmp, buf, i0, nb);
+    FN(clif_fwd_block)(p, p2, x, v0, m0, NULL, vtmp, mtmp, buf, NULL, NULL, NULL, i0, nb);
     real cv[BLOCK], cm[BLOCK], minit[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; minit[b] = m0 ? m0[i0 + b] : (real)0; }
     const real rdet = det ? (real)0 : (real)1;
@@ -109,11 +114,11 @@ INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const int p2, 
 }
 
 HOT static void FN(clif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0, real *s,
-                                   real *vT, real *mT, int64_t blk0, int64_t blk1) {
+                                   real *vT, real *mT, real *rh, real *rv, real *rm, int64_t blk0, int64_t blk1) {
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        WITH_P2(p, FN(clif_fwd_block)(p, P2, x, v0, m0, s, vT + i0, mT + i0, NULL, i0, nb));
+        WITH_P2(p, FN(clif_fwd_block)(p, P2, x, v0, m0, s, vT + i0, mT + i0, NULL, rh, rv, rm, i0, nb));
     }
 }
 
@@ -136,10 +141,11 @@ HOT static void FN(clif_bwd_range)(const params_t *p, const real *x, const real 
 
 #undef CLIF_BWD
 
+/* rh, rv, rm: NULL, or [T, N] outputs for record=True (H, V, M) */
 int FN(snn_clif_forward)(const params_t *p, const real *x, const real *v0, const real *m0, real *s, real *vT,
-                         real *mT) {
+                         real *mT, real *rh, real *rv, real *rm) {
     int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
-    PARALLEL_BLOCKS(nblk, p->nthreads, FN(clif_fwd_range)(p, x, v0, m0, s, vT, mT, b0, b1));
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(clif_fwd_range)(p, x, v0, m0, s, vT, mT, rh, rv, rm, b0, b1));
     return 0;
 }
 

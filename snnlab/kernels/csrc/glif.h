@@ -114,7 +114,7 @@ INLINE void FN(glif_fwd_row)(const int mode, int nb, const real *restrict xt, co
 /* forward of the block [i0, i0+nb): spikes to s_out (or nowhere), H rows to hbuf (or nowhere), V[T-1] to vT */
 INLINE void FN(glif_fwd_block)(const params_t *p, const glif_coef_t *cf, const real *restrict x,
                                const real *restrict v0, const real *restrict s0, real *restrict s_out,
-                               real *restrict hbuf, real *restrict vT, int64_t i0, int nb) {
+                               real *restrict hbuf, real *restrict vT, real *restrict rh, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     int64_t ch[BLOCK];
     real dc[BLOCK], lc[BLOCK], gc[BLOCK], qc[BLOCK], thc[BLOCK], ac[BLOCK], v[BLOCK], sp[BLOCK];
@@ -136,6 +136,7 @@ INLINE void FN(glif_fwd_block)(const params_t *p, const glif_coef_t *cf, const r
         if (mode == 2) FN(glif_fwd_row)(2, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
         else if (mode == 1) FN(glif_fwd_row)(1, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
         else FN(glif_fwd_row)(0, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
+        if (rh) memcpy(rh + t * N + i0, v, (size_t)nb * sizeof(real)); /* record=True: H of step t (= V) */
     }
     if (vT)
         for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
@@ -219,7 +220,7 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
     const int det = p->detach;
     real c0, c1;
     FN(sg_consts)(p, &c0, &c1);
-    FN(glif_fwd_block)(p, cf, x, v0, s0, NULL, buf, NULL, i0, nb);
+    FN(glif_fwd_block)(p, cf, x, v0, s0, NULL, buf, NULL, NULL, i0, nb);
     int64_t ch[BLOCK];
     real dc[BLOCK], lc[BLOCK], gc[BLOCK], qc[BLOCK], thc[BLOCK], ac[BLOCK];
     FN(glif_fill)(cf, i0, nb, ch, dc, lc, gc, qc, thc);
@@ -277,11 +278,11 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
 }
 
 HOT static void FN(glif_fwd_range)(const params_t *p, const glif_coef_t *cf, const real *x, const real *v0,
-                                   const real *s0, real *s, real *vT, int64_t blk0, int64_t blk1) {
+                                   const real *s0, real *s, real *vT, real *rh, int64_t blk0, int64_t blk1) {
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        FN(glif_fwd_block)(p, cf, x, v0, s0, s, NULL, vT, i0, nb);
+        FN(glif_fwd_block)(p, cf, x, v0, s0, s, NULL, vT, rh, i0, nb);
     }
 }
 
@@ -303,13 +304,13 @@ HOT static void FN(glif_bwd_range)(const params_t *p, const glif_coef_t *cf, con
 #undef GLIF_BWD
 
 /* exported entry points. C, inner and the coefficient arrays as in glif_coef_t; v0, s0 may be NULL (no initial
- * V / S: glif_step's None). Backward: out_acc holds T*C + 5*C doubles, zeroed by the caller. */
+ * V / S: glif_step's None); rh: NULL, or the [T, N] output of H (record=True; GLIF's recorded V is H). Backward: out_acc holds T*C + 5*C doubles, zeroed by the caller. */
 int FN(snn_glif_forward)(const params_t *p, int64_t C, int64_t inner, const real *a, const real *d, const real *l,
                          const real *gam, const real *q, const real *vth, const real *x, const real *v0,
-                         const real *s0, real *s, real *vT) {
+                         const real *s0, real *s, real *vT, real *rh) {
     glif_coef_t cf = {C, inner, a, d, l, gam, q, vth};
     int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
-    PARALLEL_BLOCKS(nblk, p->nthreads, FN(glif_fwd_range)(p, &cf, x, v0, s0, s, vT, b0, b1));
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(glif_fwd_range)(p, &cf, x, v0, s0, s, vT, rh, b0, b1));
     return 0;
 }
 

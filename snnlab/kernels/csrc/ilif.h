@@ -19,7 +19,8 @@
 INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *restrict x, const real *restrict v0,
                                const real *restrict m0, const real *restrict a0, const real *restrict xp0,
                                const real *restrict sp0, real *restrict s_out, real *restrict vT,
-                               real *restrict mT, real *restrict aT, real *restrict buf, int64_t i0, int nb) {
+                               real *restrict mT, real *restrict aT, real *restrict buf, real *restrict rh,
+                               real *restrict rv, real *restrict ra, real *restrict rm, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset;
     const real ki = (real)p->kappa_i, km = (real)p->kappa_m;
@@ -63,6 +64,10 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
         }
         FN(sigmoid_n)(qb, m, nb);                  /* q = sigmoid(M) */
         for (int b = 0; b < nb; b++) v[b] = rl[b] - sp[b] * qb[b];
+        if (rh) { /* record=True: H, V, A, M of step t */
+            const int64_t o = t * N + i0;
+            for (int b = 0; b < nb; b++) { rh[o + b] = hb[b]; rv[o + b] = v[b]; ra[o + b] = a[b]; rm[o + b] = m[b]; }
+        }
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; aT[b] = a[b]; } /* already offset to the block */
 }
@@ -81,7 +86,8 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
     FN(sg_consts)(p, &c0, &c1);
     FN(tau_pow2)(p->tau, &itau);
     real vtmp[BLOCK], mtmp[BLOCK], atmp[BLOCK];
-    FN(ilif_fwd_block)(p, p2, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, i0, nb);
+    FN(ilif_fwd_block)(p, p2, x, v0, m0, a0, xp0, sp0, NULL, vtmp, mtmp, atmp, buf, NULL, NULL, NULL, NULL, i0,
+                   nb);
     real cv[BLOCK], cm[BLOCK], ca[BLOCK], zero[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; ca[b] = 0; zero[b] = 0; }
     const real rdet = det ? (real)0 : (real)1;
@@ -137,11 +143,12 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
 
 HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,
                                    const real *a0, const real *xp0, const real *sp0, real *s, real *vT, real *mT,
-                                   real *aT, int64_t blk0, int64_t blk1) {
+                                   real *aT, real *rh, real *rv, real *ra, real *rm, int64_t blk0, int64_t blk1) {
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        WITH_P2(p, FN(ilif_fwd_block)(p, P2, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, i0, nb));
+        WITH_P2(p, FN(ilif_fwd_block)(p, P2, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, rh, rv, ra,
+                                      rm, i0, nb));
     }
 }
 
@@ -164,10 +171,13 @@ HOT static void FN(ilif_bwd_range)(const params_t *p, const real *x, const real 
 }
 #undef ILIF_BWD_ARGS
 
+/* rh, rv, ra, rm: NULL, or [T, N] outputs for record=True (H, V, A, M) */
 int FN(snn_ilif_forward)(const params_t *p, const real *x, const real *v0, const real *m0, const real *a0,
-                         const real *xp0, const real *sp0, real *s, real *vT, real *mT, real *aT) {
+                         const real *xp0, const real *sp0, real *s, real *vT, real *mT, real *aT, real *rh, real *rv,
+                         real *ra, real *rm) {
     int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
-    PARALLEL_BLOCKS(nblk, p->nthreads, FN(ilif_fwd_range)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, b0, b1));
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(ilif_fwd_range)(p, x, v0, m0, a0, xp0, sp0, s, vT, mT, aT, rh, rv, ra, rm,
+                                                          b0, b1));
     return 0;
 }
 

@@ -34,7 +34,8 @@
  * V[t-1] to vp_base + t*vs. v holds the initial state on entry and V[T] on exit. ---- */
 INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, const real *restrict x, real *restrict v,
                               real *restrict s_base, int64_t ss, real *restrict h_base, int64_t hs,
-                              real *restrict vp_base, int64_t vs, int64_t i0, int nb) {
+                              real *restrict vp_base, int64_t vs, const int rec, real *restrict rh, real *restrict rv,
+                              real *restrict rf, int64_t i0, int nb) {
     const int64_t T = p->T, N = p->N;
     const real tau = (real)p->tau, vth = (real)p->vth, vr = (real)p->vreset, k = (real)p->k;
     const real vthk = (real)p->vth_k;
@@ -61,6 +62,11 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, c
             st[b] = s;
             ht[b] = h;
             vpt[b] = vprev;
+            if (rec) { /* record=True: H, V (and KLIF's F = U) of step t, [T, N] rows */
+                rh[t * N + i0 + b] = h;
+                rv[t * N + i0 + b] = vn;
+                if (klif) rf[t * N + i0 + b] = u;
+            }
         }
     }
 }
@@ -80,7 +86,7 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
     real v[BLOCK], sink[BLOCK];
     for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
     real *hbuf = buf, *vpbuf = buf + T * BLOCK;
-    FN(lif_fwd_block)(p, klif, p2, x, v, sink, 0, hbuf, BLOCK, vpbuf, BLOCK, i0, nb);
+    FN(lif_fwd_block)(p, klif, p2, x, v, sink, 0, hbuf, BLOCK, vpbuf, BLOCK, 0, NULL, NULL, NULL, i0, nb);
     real cv[BLOCK], at[BLOCK], ak[BLOCK];
     for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; at[b] = 0; ak[b] = 0; }
     real gl[BLOCK];
@@ -142,18 +148,22 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
     acc[1] += sk;
 }
 
+#define LIF_FWD(KL, REC) \
+    WITH_P2(p, FN(lif_fwd_block)(p, KL, P2, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, REC, rh, rv, rf, i0, nb))
 HOT static void FN(lif_fwd_range)(const params_t *p, int klif, const real *x, const real *v0, real *s, real *vT,
-                                  int64_t blk0, int64_t blk1) {
+                                  real *rh, real *rv, real *rf, int64_t blk0, int64_t blk1) {
     real v[BLOCK], sink_h[BLOCK], sink_v[BLOCK];
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
         for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (p->hard ? (real)p->vreset : (real)0);
-        if (klif) WITH_P2(p, FN(lif_fwd_block)(p, 1, P2, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb));
-        else WITH_P2(p, FN(lif_fwd_block)(p, 0, P2, x, v, s + i0, p->N, sink_h, 0, sink_v, 0, i0, nb));
+        if (rh) { if (klif) LIF_FWD(1, 1); else LIF_FWD(0, 1); }
+        else if (klif) LIF_FWD(1, 0);
+        else LIF_FWD(0, 0);
         for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
     }
 }
+#undef LIF_FWD
 
 #define LIF_BWD(KL, KIND) WITH_P2(p, FN(lif_bwd_block)(p, KL, KIND, P2, x, v0, gs, gvT, gx, gv0, hbuf, i0, nb, acc))
 HOT static void FN(lif_bwd_range)(const params_t *p, int klif, const real *x, const real *v0, const real *gs,
@@ -176,10 +186,12 @@ HOT static void FN(lif_bwd_range)(const params_t *p, int klif, const real *x, co
 }
 #undef LIF_BWD
 
-/* exported entry points: klif = 0 (LIF, PLIF) or 1 (KLIF) */
-int FN(snn_lif_forward)(const params_t *p, int klif, const real *x, const real *v0, real *s, real *vT) {
+/* exported entry points: klif = 0 (LIF, PLIF) or 1 (KLIF). rh, rv, rf: NULL, or [T, N] outputs for record=True
+ * (H, V after the reset, KLIF's F; rf is written only for KLIF) */
+int FN(snn_lif_forward)(const params_t *p, int klif, const real *x, const real *v0, real *s, real *vT, real *rh,
+                        real *rv, real *rf) {
     int64_t nblk = (p->N + BLOCK - 1) / BLOCK;
-    PARALLEL_BLOCKS(nblk, p->nthreads, FN(lif_fwd_range)(p, klif, x, v0, s, vT, b0, b1));
+    PARALLEL_BLOCKS(nblk, p->nthreads, FN(lif_fwd_range)(p, klif, x, v0, s, vT, rh, rv, rf, b0, b1));
     return 0;
 }
 

@@ -1,0 +1,92 @@
+"""torch.compile through the fused kernels (their custom ops, snnlab.kernels.ops): no graph break, and the same
+outputs and gradients as eager mode.
+
+One small network holds all six neurons (each behind a Linear and a per-step BatchNorm, as in the papers' nets),
+so that one compilation covers every custom op (compiling takes tens of seconds on a 2-core CPU). float64, so
+that the compiled graph's reordered arithmetic (BatchNorm) cannot flip a spike at the threshold.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from snnlab import neurons
+from snnlab.models.layers import SeqBatchNorm, TimeFold, reset_net
+
+KINDS = ("lif", "plif", "glif", "klif", "clif", "ilif")
+T, B, F = 3, 4, 6
+
+# compiling takes 20 s to minutes here (dynamo tracing, then inductor's C++ builds)
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
+
+
+def _net(kinds=KINDS, backend="auto"):
+    torch.manual_seed(0)
+    layers = []
+    for kind in kinds:
+        params = dict(T=T) if kind == "glif" else {}
+        if kind in ("lif", "clif"):  # a smooth surrogate on some, so that every backward path is exercised
+            params["surrogate"] = "sigmoid"
+        layers += [TimeFold(nn.Linear(F, F)), SeqBatchNorm(F, dims=1), neurons.build(kind, backend=backend,
+                                                                                      **params)]
+    return nn.Sequential(*layers, TimeFold(nn.Linear(F, 2))).double()
+
+
+def _step(net, x):
+    reset_net(net)
+    out = net(x)
+    return out, (out * torch.linspace(-1, 1, 2, dtype=out.dtype)).sum()
+
+
+def _grads(net, x, fn):
+    net.zero_grad(set_to_none=True)
+    xg = x.clone().requires_grad_()
+    out, loss = fn(net, xg)
+    loss.backward()
+    return out.detach(), [xg.grad] + [p.grad for p in net.parameters()]
+
+
+def test_no_graph_break_with_any_neuron():
+    net = _net()
+    x = torch.randn(T, B, F, dtype=torch.float64) + 0.5
+    explanation = torch._dynamo.explain(_step)(net, x)
+    assert explanation.graph_break_count == 0, [str(b.reason)[:300] for b in explanation.break_reasons]
+    assert explanation.graph_count == 1
+    # the fused kernels ran (a custom op per neuron), not the reference loop
+    ops = [str(n.target) for g in explanation.graphs for n in g.graph.nodes if n.op == "call_function"]
+    for name in ("cpu_lif", "cpu_clif", "cpu_ilif", "cpu_glif"):
+        assert any(f"snnlab.{name}" in o for o in ops), (name, ops)
+
+
+def test_compiled_training_step_matches_eager():
+    torch._dynamo.reset()
+    net = _net()
+    x = torch.randn(T, B, F, dtype=torch.float64) + 0.5
+    out_e, grads_e = _grads(net, x, _step)
+    compiled = torch.compile(_step)  # default settings (inductor)
+    for _ in range(2):  # the second call runs the cached graph
+        out_c, grads_c = _grads(net, x, compiled)
+        assert torch.equal(out_c != 0, out_e != 0)
+        torch.testing.assert_close(out_c, out_e, rtol=1e-10, atol=1e-12)
+        for ge, gc in zip(grads_e, grads_c):
+            torch.testing.assert_close(gc, ge, rtol=1e-9, atol=1e-11)
+    assert any(float(g.abs().sum()) > 0 for g in grads_e[1:])
+
+
+def test_compiled_state_continues_across_calls():
+    """Two chunks without a reset in between (truncated sequences): the carried states are graph inputs, GLIF's
+    step counter a Python int."""
+    torch._dynamo.reset()
+    net = _net()
+    x = torch.randn(T, B, F, dtype=torch.float64) + 0.5
+
+    def two_chunks(net, x):
+        reset_net(net)
+        return torch.cat([net(x[:1]), net(x[1:])]), None
+
+    explanation = torch._dynamo.explain(two_chunks)(net, x)
+    assert explanation.graph_break_count == 0, [str(b.reason)[:300] for b in explanation.break_reasons]
+    eager = two_chunks(net, x)[0]
+    torch.testing.assert_close(torch.compile(two_chunks, backend="aot_eager")(net, x)[0], eager)
+    torch.testing.assert_close(_step(net, x)[0], eager)  # = one call over all T steps
