@@ -40,10 +40,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import math
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
