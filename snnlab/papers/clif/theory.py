@@ -40,10 +40,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import math
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -1547,7 +1546,7 @@ def fig_tables(table1, table2, summary, profile: str, counterpart: str) -> dict:
                edgecolors=[_color(n.lower()) for n in mine.neuron], label="paper")
     ok = mine.ours_value.notna().to_numpy()
     ax.scatter(mine.ours_value[ok], y[ok], marker="o", s=22, color="k", label="snnlab, paper profile")
-    lo = float(np.nanmin(mine.acc)) - 5
+    lo = max(0.0, float(np.nanmin(np.r_[mine.acc, mine.ours_value])) - 5)
     for yi, v in zip(y, mine.ours_value):
         if not np.isfinite(v):
             ax.text(lo + 0.5, yi, "not run", va="center", fontsize=6, color="0.4")
@@ -1570,7 +1569,8 @@ def fig_tables(table1, table2, summary, profile: str, counterpart: str) -> dict:
     else:
         ax.text(0.5, 0.5, "no counterpart in the paper profiles:\nthe runs are the tables' rows", ha="center",
                 va="center", transform=ax.transAxes, fontsize=9)
-    ax.set_title(f"{counterpart}:\nmean and 95 % interval over seeds", fontsize=8)
+    ax.set_title(f"{counterpart}:\nmean and 95 % interval over seeds" if len(s) else "this profile's counterpart",
+                 fontsize=8)
     fig.suptitle(f"CLIF Tables 1–2 and this profile's counterpart ({profile} profile)", fontsize=10)
     return _fig(fig, "tables1_2", pd.concat([mine.drop(columns=["label"]).assign(part="paper rows"),
                                              summary.assign(part="counterpart")], ignore_index=True),
