@@ -42,7 +42,7 @@ rank with a bootstrap interval over seeds). Figures: ``plot_accuracy_vs_delay``,
 ``plot_shares``, ``plot_ranks`` (the summary figure).
 
 **The arena** (``arena_runs``): the six neurons at the common τ and the ANN on static Fashion-MNIST and the
-simulated event data (the shared benchmark, ``snnlab.papers.benchmark``, when it is on this branch; stand-ins on
+simulated event data (the shared benchmark, ``snnlab.papers.benchmark``; stand-ins on
 synthetic data in the smoke profile), sequential Fashion-MNIST and delayed recall (score: the largest delay
 solved). The ReLU ANN has no state (it runs with T = 1), so it has no entry on the two temporal tasks.
 """
@@ -57,13 +57,14 @@ import numpy as np
 from snnlab import stats
 from snnlab.config import RunConfig
 from snnlab.experiments import get, names
+from snnlab.papers import benchmark
 from snnlab.papers import common as C
 
 __all__ = ["NEURONS", "NEW_NEURONS", "PAPER_TAU", "COMMON_TAU", "LIF_TAUS", "TASKS", "Variant", "variants",
            "Protocol", "PROTOCOLS", "protocol", "recall_config", "seq_config", "static_config", "plan",
            "run_row", "recall_runs", "control_runs", "seq_runs", "bench_runs", "arena_runs", "temporal_shares",
            "accuracy_vs_delay", "largest_solved", "control_effects", "share_effects", "neuron_effects",
-           "claim_rows", "rank_table", "summary_numbers", "measures", "missing_runs", "protocol_table", "baseline_gate",
+           "claim_defs", "claim_rows", "claims", "rank_table", "summary_numbers", "measures", "missing_runs", "protocol_table", "baseline_gate",
            "plot_accuracy_vs_delay", "plot_control", "plot_shares", "plot_ranks", "plot_scores", "CLAIM_SOURCE"]
 
 NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
@@ -247,8 +248,7 @@ def seq_config(variant: Variant, seed: int, prot: Protocol, k_trunc: Optional[in
 
 def static_config(neuron: str, seed: int, task: str, prot: Protocol) -> RunConfig:
     """The arena's static / event cell: the shared benchmark's (``snnlab.papers.benchmark``), or in the smoke
-    profile a stand-in on synthetic data (``smoke-<neuron>``, ``smoke-events``). Raises ImportError when the shared
-    benchmark is not on this branch."""
+    profile a stand-in on synthetic data (``smoke-<neuron>``, ``smoke-events``)."""
     if task not in ("static", "events"):
         raise ValueError(f"task must be 'static' or 'events', got {task!r}")
     if prot.bench == "smoke":
@@ -258,8 +258,6 @@ def static_config(neuron: str, seed: int, task: str, prot: Protocol) -> RunConfi
         else:
             cfg = get("smoke-events").replace(neuron=neuron, T=1 if neuron == "relu" else 2)
         return _finish(cfg.replace(seed=int(seed)), prot)
-    from snnlab.papers import benchmark  # the shared quick benchmark (issue 14)
-
     return _finish(benchmark.config(neuron, int(seed), "fmnist" if task == "static" else "simevents"), prot)
 
 
@@ -403,8 +401,7 @@ def seq_runs(prot: Protocol, train: bool = True):
 def bench_runs(prot: Protocol, train: bool = True):
     """Static Fashion-MNIST and the simulated event data for the arena's neurons and the ANN (the shared
     benchmark, or smoke stand-ins), tidy. A task outside ``bench_train`` is only read from the run store (its
-    missing runs are "not run" rows with the command that trains them). Without the shared benchmark on this
-    branch, every row is "not available" (and the arena leaves those tasks out)."""
+    missing runs are "not run" rows with the command that trains them)."""
     import pandas as pd
 
     rows = []
@@ -413,11 +410,7 @@ def bench_runs(prot: Protocol, train: bool = True):
             for s in prot.seeds:
                 lab = {"task": task, "variant": "ann" if n == "relu" else common_variant(n).key,
                        "label": "ANN" if n == "relu" else n.upper(), "neuron": n, "seed": s, "k_trunc": "full"}
-                try:
-                    cfg = static_config(n, s, task, prot)
-                except ImportError as exc:
-                    rows.append({**lab, "status": "not available", "reason": f"shared benchmark missing ({exc})"})
-                    continue
+                cfg = static_config(n, s, task, prot)
                 rows += _train([_entry(lab, cfg, cfg.name if cfg.name in names() else None)],
                                train and task in prot.bench_train)
     return pd.DataFrame(rows)
@@ -524,7 +517,9 @@ def measures(df):
 def baseline_gate(runs, prot: Protocol) -> str:
     """Stop (``stats.BaselineError``) when a static / event base run of the shared benchmark is under its floor
     (``snnlab.papers.benchmark.check``, best test accuracy per seed). Smoke stand-ins and missing benchmark runs
-    are not gated; returns what was checked."""
+    are not gated, nor are the dry run's runs of one or two optimiser steps; returns what was checked."""
+    if C.is_dryrun(prot.profile):
+        return "not gated: dry run (one or two optimiser steps per run; its accuracies mean nothing)"
     if prot.bench != "benchmark":
         return "not gated: smoke stand-ins on synthetic data"
     ok = runs[runs["task"].isin(("static", "events")) & (runs["status"] == "run")]
@@ -676,36 +671,65 @@ def share_effects(shares, delay: int, neurons: Sequence[str] = NEW_NEURONS):
     return _frame(rows)
 
 
+def claim_defs(prot: Protocol) -> Dict[str, stats.Claim]:
+    """snnlab's own claims (``paper="snnlab"``, no paper made them) by ID: "A1" the task needs temporal credit (full
+    BPTT beats k = 1 at the first control delay, LIF at the common τ), and per new neuron (A2, A3, ...) "keeps
+    temporal gradients that LIF loses" (accuracy at ``claim_delay``, neuron − LIF, common τ)."""
+    out = {"A1": stats.Claim("snnlab", "A1", "delayed recall needs temporal credit: truncated BPTT (k = 1) loses to "
+                             "full BPTT (snnlab's own claim)", CLAIM_SOURCE,
+                             f"final accuracy at d = {prot.control_delays[0]}, full BPTT − k_trunc 1, LIF τ = "
+                             f"{COMMON_TAU:g} (points)", "greater", units="points")}
+    for i, n in enumerate(NEW_NEURONS):
+        out[f"A{2 + i}"] = stats.Claim(
+            "snnlab", f"A{2 + i}", f"{n.upper()} keeps temporal gradients that LIF loses (snnlab's own claim on its "
+            f"temporal tasks, not the {PAPER_OF[n]} paper's)", CLAIM_SOURCE,
+            f"final accuracy at d = {prot.claim_delay}, {n.upper()} − LIF (τ = {COMMON_TAU:g}) (points)", "greater",
+            units="points")
+    return out
+
+
 def claim_rows(ctrl_effects, n_effects, prot: Protocol, share_fx=None) -> List[stats.ClaimRow]:
-    """Rows of the claims table, every one marked as snnlab's own claim (``paper="snnlab"``): "A1" the task needs
-    temporal credit (full BPTT beats k = 1 at the first control delay, LIF at the common τ), and per new neuron
-    "keeps temporal gradients that LIF loses" (accuracy at ``claim_delay``, neuron − LIF, common τ; the temporal
-    share effect goes in the sentence)."""
+    """The rows of :func:`claim_defs` decided from the effects (``control_effects``, ``neuron_effects`` and, in
+    the sentence, ``share_effects``); a claim without an effect (too few paired seeds) has no row."""
+    defs = claim_defs(prot)
     rows = []
     on_few = "inconclusive"
-    lif_ctrl = ctrl_effects[(ctrl_effects["task"] == "recall") & (ctrl_effects["neuron"] == "lif")] \
-        if len(ctrl_effects) else ctrl_effects
+    lif_ctrl = ctrl_effects[(ctrl_effects["task"] == "recall") & (ctrl_effects["neuron"] == "lif")
+                            & (ctrl_effects["delay"] == prot.control_delays[0])] if len(ctrl_effects) else ctrl_effects
     if len(lif_ctrl):
-        r = lif_ctrl.iloc[0]
-        claim = stats.Claim("snnlab", "A1", "delayed recall needs temporal credit: truncated BPTT (k = 1) loses to "
-                            "full BPTT (snnlab's own claim)", CLAIM_SOURCE,
-                            f"final accuracy at d = {int(r['delay'])}, full BPTT − k_trunc 1, LIF τ = {COMMON_TAU:g} "
-                            "(points)", "greater", units="points")
-        rows.append(claim.evaluate(ctrl_effects.attrs["effects"][lif_ctrl.index[0]], prot.profile, on_few=on_few))
+        rows.append(defs["A1"].evaluate(ctrl_effects.attrs["effects"][lif_ctrl.index[0]], prot.profile, on_few=on_few))
     for i, n in enumerate(NEW_NEURONS):
         sel = n_effects[n_effects["neuron"] == n] if len(n_effects) else n_effects
         if not len(sel):
             continue
-        r = sel.iloc[0]
-        claim = stats.Claim("snnlab", f"A{2 + i}", f"{n.upper()} keeps temporal gradients that LIF loses (snnlab's "
-                            f"own claim on its temporal tasks, not the {PAPER_OF[n]} paper's)", CLAIM_SOURCE,
-                            r["measure"] + " (points)", "greater", units="points")
-        row = claim.evaluate(n_effects.attrs["effects"][sel.index[0]], prot.profile, on_few=on_few)
+        row = defs[f"A{2 + i}"].evaluate(n_effects.attrs["effects"][sel.index[0]], prot.profile, on_few=on_few)
         if share_fx is not None and len(share_fx) and (share_fx["neuron"] == n).any():
             s = share_fx[share_fx["neuron"] == n].iloc[0]
             row = replace(row, detail=f"{row.detail}; temporal share of the gradient, {n.upper()} − LIF: {s['text']}")
         rows.append(row)
     return rows
+
+
+def claims(profile: str, train: bool = False) -> List[stats.ClaimRow]:
+    """snnlab's own rows of the claims table (``snnlab.papers.claims.collect``): the same computation as
+    ``notebooks/overview/02_temporal_credit`` on the runs in the run store (``train=True`` trains the missing
+    ones first). While any run of the protocol is missing, every claim is a ``not run`` row with the command that
+    trains them; a claim whose effect has too few paired seeds gets a ``not run`` row saying so."""
+    prot = protocol(profile)
+    recall = recall_runs(prot, train)
+    ctrl, seq = control_runs(prot, train), seq_runs(prot, train)
+    missing = sum(int((df["status"] == "not run").sum()) for df in (recall, ctrl, seq))
+    cmd = f"python -m snnlab.nbrun notebooks/overview/02_temporal_credit.ipynb --profile {profile}"
+    defs = claim_defs(prot)
+    if missing:
+        reason = f"{missing} runs of the temporal-credit protocol ({profile}) are not finished"
+        return [c.not_run(cmd, profile=profile, reason=reason) for c in defs.values()]
+    shares = temporal_shares(recall, prot)
+    rows = claim_rows(control_effects(ctrl, seq), neuron_effects(recall, prot), prot,
+                      share_effects(shares, prot.share_delays[-1]))
+    got = {r.claim.split(":")[0] for r in rows}
+    return rows + [c.not_run(cmd, profile=profile, reason="fewer than 2 paired seeds for this comparison")
+                   for cid, c in defs.items() if cid not in got]
 
 
 # ============================================================================================== arena

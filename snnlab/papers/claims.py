@@ -19,9 +19,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from snnlab import stats
 
-__all__ = ["CLAIM_IDS", "PAPERS", "OWN_PAPERS", "VERDICT_COLORS", "collect", "claim_id", "missing_ids", "summary",
-           "write", "frame", "figure",
-           "spec_claim_ids"]
+__all__ = ["CLAIM_IDS", "PAPERS", "OWN_PAPERS", "VERDICT_COLORS", "collect", "claim_id", "missing_ids", "coverage",
+           "summary", "write", "frame", "figure", "spec_claim_ids"]
 
 #: the claim IDs of ../shared/papers/CLAIMS.md, per paper
 CLAIM_IDS: Dict[str, Tuple[str, ...]] = {
@@ -30,7 +29,7 @@ CLAIM_IDS: Dict[str, Tuple[str, ...]] = {
     "klif": tuple(f"K{i}" for i in range(1, 7)),
 }
 PAPERS = tuple(CLAIM_IDS)
-#: modules whose claims are snnlab's own (no paper made them); optional: skipped when the module is absent
+#: modules whose claims are snnlab's own (no paper made them; their rows have paper "snnlab")
 OWN_PAPERS = ("arena",)
 _ID = re.compile(r"^([A-Z][A-Za-z]*\d+[a-z]?)(?:\.\d+)?:")
 
@@ -56,13 +55,8 @@ def missing_ids(rows: Iterable[stats.ClaimRow], papers: Sequence[str] = PAPERS) 
     return out
 
 
-def _module(name: str, required: bool):
-    try:
-        return importlib.import_module(f"snnlab.papers.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"snnlab.papers.{name}" or required:
-            raise
-        return None
+def _module(name: str):
+    return importlib.import_module(f"snnlab.papers.{name}")
 
 
 def collect(profile: str, papers: Sequence[str] = PAPERS, own: Sequence[str] = OWN_PAPERS) -> List[stats.ClaimRow]:
@@ -70,7 +64,7 @@ def collect(profile: str, papers: Sequence[str] = PAPERS, own: Sequence[str] = O
     has no ``claims`` function or leaves a claim ID of ``CLAIM_IDS`` without a row."""
     rows: List[stats.ClaimRow] = []
     for p in papers:
-        mod = _module(p, required=True)
+        mod = _module(p)
         fn = getattr(mod, "claims", None)
         if fn is None:
             raise AttributeError(f"snnlab.papers.{p} has no claims(profile) function: every paper module gives its "
@@ -86,10 +80,33 @@ def collect(profile: str, papers: Sequence[str] = PAPERS, own: Sequence[str] = O
                          + "; ".join(f"{p}: {', '.join(ids)}" for p, ids in miss.items())
                          + " (each paper module's claims() must give at least one row per ID of CLAIMS.md)")
     for name in own:
-        mod = _module(name, required=False)
-        if mod is not None and hasattr(mod, "claims"):
-            rows += list(mod.claims(profile))
+        mod = _module(name)
+        fn = getattr(mod, "claims", None)
+        if fn is None:
+            raise AttributeError(f"snnlab.papers.{name} has no claims(profile) function (it is listed in OWN_PAPERS)")
+        got = list(fn(profile))
+        if not got or any(r.paper != "snnlab" for r in got):
+            raise ValueError(f"snnlab.papers.{name}.claims must give at least one row, every one with paper "
+                             "'snnlab' (snnlab's own claims are never attributed to a paper)")
+        rows += got
     return rows
+
+
+def coverage(rows: Iterable[stats.ClaimRow]):
+    """Per paper (and ``snnlab``): how many claim IDs have a row, and which (the rows per ID and their verdicts
+    depend on which runs exist; the IDs do not)."""
+    import pandas as pd
+
+    ids: Dict[str, set] = {}
+    for r in rows:
+        ids.setdefault(r.paper, set()).add(claim_id(r))
+
+    def order(i: str):
+        m = re.match(r"([A-Za-z]+)(\d+)", i)
+        return (m.group(1), int(m.group(2))) if m else (i, 0)
+
+    return pd.DataFrame([{"paper": p, "claims": len(v), "ids": " ".join(sorted(v, key=order))}
+                         for p, v in ids.items()]).set_index("paper")
 
 
 def summary(rows: Iterable[stats.ClaimRow]):

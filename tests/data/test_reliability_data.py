@@ -194,4 +194,4 @@ def test_gesture_events_off_the_sensor_name_the_file(tmp_path):
     np.save(bad, arr)
     with pytest.raises(data.CorruptDatasetError, match=r"user24_led/4\.npy: event y ranges over \d+\.\.128, outside "
                                                        r"the sensor's 0\.\.127"):
-        data.build("dvs_gesture", "test", T=2, root=tmp_path)
+        data.build("dvs_gesture", "test", T=2, root=tmp_path, layout="tonic")

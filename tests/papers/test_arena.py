@@ -123,11 +123,18 @@ def test_control_seq_shares_and_claims_on_tiny_runs():
     assert all("n < 5" in t for t in fx["text"])
 
 
-def test_bench_runs_without_the_shared_benchmark(monkeypatch):
-    monkeypatch.setitem(sys.modules, "snnlab.papers.benchmark", None)  # import fails
-    df = A.bench_runs(tiny(bench="benchmark"), train=False)
-    assert (df["status"] == "not available").all() and set(df["task"]) == {"static", "events"}
-    assert set(df["neuron"]) == {"lif", "relu"}
+def test_bench_runs_read_the_shared_benchmark(tmp_path, monkeypatch):
+    from snnlab.papers import benchmark
+
+    monkeypatch.setenv("SNNLAB_RUNS", str(tmp_path / "runs"))
+    df = A.bench_runs(tiny(bench="benchmark", seeds=(0, 1)), train=False)
+    assert set(df["task"]) == {"static", "events"} and set(df["neuron"]) == {"lif", "relu"}
+    assert (df["status"] == "not run").all() and len(df) == 8
+    static = A.static_config("lif", 1, "static", tiny(bench="benchmark"))
+    assert static.dataset == benchmark.config("lif", 1, "fmnist").dataset == "fashion_mnist"
+    assert static.seed == 1 and static.T == benchmark.config("lif", 1, "fmnist").T
+    assert A.static_config("relu", 0, "events", tiny(bench="benchmark")).dataset == \
+        benchmark.config("relu", 0, "simevents").dataset
 
 
 # ------------------------------------------------------------------------------------------------- analyses
@@ -172,8 +179,8 @@ def test_control_effect_supported_and_neuron_claim_rows(tmp_path):
     rows = []
     for s in seeds:
         for k, a in (("full", 0.95 + 0.01 * s), ("1", 0.45 + 0.02 * s)):
-            rows.append({"task": "recall", "variant": "lif@2", "label": "LIF τ=2", "neuron": "lif", "delay": 4,
-                         "seed": s, "k_trunc": k, "status": "run", "acc": a})
+            rows.append({"task": "recall", "variant": "lif@2", "label": "LIF τ=2", "neuron": "lif", "delay": 1,
+                         "seed": s, "k_trunc": k, "status": "run", "acc": a})  # QUICK5's control delay
     fx = A.control_effects(pd.DataFrame(rows))
     r = fx.iloc[0]
     assert r["verdict"] == "supported" and r["effect"] == pytest.approx(100 * (0.5 - 0.01 * 2))
@@ -190,6 +197,7 @@ def test_control_effect_supported_and_neuron_claim_rows(tmp_path):
     assert [c.claim.split(":")[0] for c in claims] == ["A1", "A2", "A3", "A4"]
     assert all(c.paper == "snnlab" and "own claim" in c.claim for c in claims)
     assert claims[0].verdict == "supported" and claims[2].verdict == "supported"  # A1 control, A3 CLIF
+    assert "at d = 1, full BPTT" in claims[0].measure and "at d = 4, CLIF − LIF" in claims[2].measure
     assert "KLIF keeps temporal gradients that LIF loses" in claims[1].claim
     stats.write_claims(claims, tmp_path)  # valid rows for the claims table
     assert len(stats.read_claims(tmp_path / "claims.json")) == 4
@@ -238,3 +246,21 @@ def test_bench_tasks_outside_bench_train_are_read_not_trained():
     assert len(A.missing_runs(df)) == len(ev)
     rk = A.rank_table(df, tiny())
     assert set(rk["task"]) == {"static"}  # a task without runs is left out of the ranks
+
+
+def test_baseline_gate_stops_on_a_weak_benchmark_run_but_not_in_the_dry_run():
+    import pandas as pd
+
+    from snnlab.papers import benchmark
+    from snnlab.stats import BaselineError
+
+    def runs(acc):
+        return pd.DataFrame([{"task": task, "status": "run", "neuron": n, "seed": s, "best_acc": acc}
+                             for task in ("static", "events") for n in ("lif", "relu") for s in (0, 1)])
+
+    good = max(benchmark.floor(n, ds) for n in ("lif", "relu") for ds in ("fmnist", "simevents")) + 0.01
+    assert A.baseline_gate(runs(good), A.protocol("quick")) == "gated: 8 shared-benchmark runs at or above their floors"
+    with pytest.raises(BaselineError, match=r"bench-fmnist-lif .*fell below its floor"):
+        A.baseline_gate(runs(0.0), A.protocol("quick"))
+    assert A.baseline_gate(runs(0.0), A.protocol("paper-dryrun")).startswith("not gated: dry run")
+    assert A.baseline_gate(runs(0.0), A.protocol("smoke")).startswith("not gated: smoke")

@@ -69,6 +69,35 @@ def test_collect_refuses_a_module_without_claims(fake_papers):
         claims.collect("smoke", papers=("clif",), own=())
 
 
+def test_own_claims_must_be_marked_snnlab(fake_papers):
+    for p, ids in claims.CLAIM_IDS.items():
+        fake_papers(p, [_row(p, i) for i in ids])
+    fake_papers("arena", [_row("clif", "A1")])
+    with pytest.raises(ValueError, match="paper 'snnlab'"):
+        claims.collect("smoke")
+    fake_papers("arena", None)
+    with pytest.raises(AttributeError, match="arena has no claims"):
+        claims.collect("smoke")
+
+
+def test_coverage_lists_ids_in_numeric_order():
+    rows = [_row("clif", "C10"), _row("clif", "C2"), _row("clif", "C2.1"), _row("snnlab", "A1")]
+    cov = claims.coverage(rows)
+    assert cov.loc["clif", "ids"] == "C2 C10" and cov.loc["clif", "claims"] == 2
+    assert cov.loc["snnlab", "ids"] == "A1"
+
+
+def test_arena_claims_are_not_run_rows_on_an_empty_run_store(tmp_path, monkeypatch):
+    from snnlab.papers import arena
+
+    monkeypatch.setenv("SNNLAB_RUNS", str(tmp_path / "runs"))
+    rows = arena.claims("smoke")
+    assert [claims.claim_id(r) for r in rows] == ["A1", "A2", "A3", "A4"]
+    assert all(r.paper == "snnlab" and r.verdict == "not run" for r in rows)
+    assert "02_temporal_credit.ipynb --profile smoke" in rows[0].command
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("metrics.jsonl"))
+
+
 def test_write_roundtrip(tmp_path, fake_papers):
     rows = [_row("clif", "C1", "identity"), _row("clif", "C2")]
     csv, js = claims.write(rows, tmp_path)

@@ -2,7 +2,7 @@
 
 * ``snnlab.papers.clif.trained``: the trained notebooks (02 τ × k_trunc, 03 accuracy vs T, 04 loss and the LIF →
   CLIF switch, 05 neuron comparison, 08 deployment with LIF neurons) and claims C3-C7, C11, C13.
-* ``snnlab.papers.clif.theory`` (when present): the theory notebooks (01, 06, 07, 09) and claims C1, C2, C8-C10, C12.
+* ``snnlab.papers.clif.theory``: the theory notebooks (01, 06, 07, 09) and claims C1, C2, C8-C10, C12.
 
 ``plan(profile, notebook=None)`` lists every run the CLIF notebooks train in ``profile`` (the union, each config
 once), or the runs of one notebook (its file stem, e.g. ``"02_tau_ktrunc"``): ``python -m snnlab launch clif``
@@ -10,17 +10,9 @@ uses it. ``claims(profile)`` returns one ``snnlab.stats.ClaimRow`` (or more) per
 """
 from __future__ import annotations
 
-import importlib
 from typing import List, Optional
 
-from snnlab.papers.clif import trained
-
-try:  # the theory half is written separately; without it the trained half still plans and claims
-    theory = importlib.import_module("snnlab.papers.clif.theory")
-except ModuleNotFoundError as _exc:  # pragma: no cover - depends on the checkout
-    if _exc.name != "snnlab.papers.clif.theory":
-        raise
-    theory = None
+from snnlab.papers.clif import theory, trained
 
 __all__ = ["NOTEBOOKS", "plan", "claims", "trained", "theory"]
 
@@ -30,8 +22,6 @@ NOTEBOOKS = ("01_temporal_gradients", "02_tau_ktrunc", "03_accuracy_vs_T", "04_l
 
 
 def _theory_plan(profile: str, notebook: Optional[str]) -> list:
-    if theory is None or not callable(getattr(theory, "plan", None)):
-        return []
     return list(theory.plan(profile, notebook) or [])
 
 
@@ -56,9 +46,6 @@ def plan(profile: str, notebook: Optional[str] = None) -> List:
 
 
 def claims(profile: str) -> List:
-    """One row (or more) per CLIF claim of CLAIMS.md: ``trained.claims(profile)`` (C3-C7, C11, C13) and, when the
-    theory module is present, ``theory.claims(profile)`` (C1, C2, C8-C10, C12)."""
-    rows = list(trained.claims(profile))
-    if theory is not None and callable(getattr(theory, "claims", None)):
-        rows += list(theory.claims(profile))
-    return rows
+    """One row (or more) per CLIF claim of CLAIMS.md: ``trained.claims(profile)`` (C3-C7, C11, C13) and
+    ``theory.claims(profile)`` (C1, C2, C8-C10, C12)."""
+    return list(trained.claims(profile)) + list(theory.claims(profile))
