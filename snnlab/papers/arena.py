@@ -64,7 +64,8 @@ __all__ = ["NEURONS", "NEW_NEURONS", "PAPER_TAU", "COMMON_TAU", "LIF_TAUS", "TAS
            "Protocol", "PROTOCOLS", "protocol", "recall_config", "seq_config", "static_config", "plan",
            "run_row", "recall_runs", "control_runs", "seq_runs", "bench_runs", "arena_runs", "temporal_shares",
            "accuracy_vs_delay", "largest_solved", "control_effects", "share_effects", "neuron_effects",
-           "claim_defs", "claim_rows", "claims", "rank_table", "summary_numbers", "measures", "missing_runs", "protocol_table", "baseline_gate",
+           "claim_defs", "claim_rows", "claims", "rank_table", "summary_numbers", "measures", "missing_runs",
+           "protocol_table", "baseline_gate",
            "plot_accuracy_vs_delay", "plot_control", "plot_shares", "plot_ranks", "plot_scores", "CLAIM_SOURCE"]
 
 NEURONS = ("lif", "plif", "glif", "klif", "clif", "ilif")
