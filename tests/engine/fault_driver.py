@@ -123,19 +123,24 @@ def main(out: Path, seed: int) -> dict:
         rng.choice([("final", "partial"), ("summary", "partial"), ("summary", "written")]),
     ]
     # the random-time kill: tried from a random plan point on, with that point's kill as a backstop; when the
-    # backstop comes first, it is tried again at the next point with a shorter timer (the last try is short
-    # enough to land while the child starts)
+    # backstop comes first, it is tried again at the next point with a shorter timer; at the last point it is
+    # retried there with a timer 4x shorter each time until it lands (a forked child reaches the final files in
+    # well under 0.1 s, so one short try is not enough)
     timer_from = rng.randrange(len(plan))
     timer_done = False
     run_dir = dut / CONFIG.run_name
     attempts = []
     last = ref_seconds
+    last_timer = None
     for i, (label, phase) in enumerate(plan):
         while True:
             timer = None
             if not timer_done and i >= timer_from:
-                timer = (rng.uniform(0.1, 0.9) * last * 0.5 ** (i - timer_from) if i < len(plan) - 1
-                         else rng.uniform(0.01, 0.1))
+                if i < len(plan) - 1:
+                    timer = rng.uniform(0.1, 0.9) * last * 0.5 ** (i - timer_from)
+                else:
+                    timer = rng.uniform(0.01, 0.1) if last_timer is None else last_timer / 4
+                    last_timer = timer
             pos = position(run_dir)
             seq = writes_from(pos)
             labels = [lab for _, lab in seq]
@@ -153,6 +158,8 @@ def main(out: Path, seed: int) -> dict:
                              if (run_dir / "metrics.jsonl").is_file() else 0})
             if not by_timer:
                 last = time.monotonic() - t0
+                if timer is not None and i == len(plan) - 1:
+                    continue  # the backstop came first at the last point: try the timer again, sooner
                 break  # the injected point was reached
             timer_done = True
     sig, _ = wait(spawn(dut, None))
