@@ -374,29 +374,27 @@ def _sort(df, prot: Protocol):
     return df.sort_values(cols, kind="stable").drop(columns="_v").reset_index(drop=True)
 
 
-def control_runs(prot: Protocol, train: bool = True):
-    """The k = 1 control beside full BPTT (delayed recall at ``control_delays``, neurons at the common τ), tidy."""
+def _common_tau_runs(prot: Protocol, what: str, train: bool):
+    """The runs of ``plan(prot, what)`` (neurons at the common τ), trained or reused, tidy."""
     import pandas as pd
 
     rows = []
-    for e in plan(prot, "control"):
+    for e in plan(prot, what):
         v = common_variant(e.config.neuron)
         lab = {**dict(e.labels), **_variant_labels(v), "k_trunc": str(e.labels["k_trunc"])}
         rows += _train([_entry(lab, e.config, e.base)], train)
     return _sort(pd.DataFrame(rows), prot)
+
+
+def control_runs(prot: Protocol, train: bool = True):
+    """The k = 1 control beside full BPTT (delayed recall at ``control_delays``, neurons at the common τ), tidy."""
+    return _common_tau_runs(prot, "control", train)
 
 
 def seq_runs(prot: Protocol, train: bool = True):
     """Sequential Fashion-MNIST: the arena's neurons at the common τ (and the k = 1 control for
     ``seq_control_neurons``), tidy."""
-    import pandas as pd
-
-    rows = []
-    for e in plan(prot, "seq"):
-        v = common_variant(e.config.neuron)
-        lab = {**dict(e.labels), **_variant_labels(v), "k_trunc": str(e.labels["k_trunc"])}
-        rows += _train([_entry(lab, e.config, e.base)], train)
-    return _sort(pd.DataFrame(rows), prot)
+    return _common_tau_runs(prot, "seq", train)
 
 
 def bench_runs(prot: Protocol, train: bool = True):

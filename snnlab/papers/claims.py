@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from snnlab import stats
 

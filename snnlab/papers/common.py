@@ -41,8 +41,8 @@ from snnlab.experiments.families import (Family, cell_of, derived, effective_tau
 
 __all__ = [
     "Family", "resolve", "family", "family_names", "derived", "pattern", "cell_of",
-    "PlanEntry", "grid", "plan", "plan_table", "train_command", "run_status", "status_table", "show_status",
-    "train_or_reuse", "headless",
+    "PlanEntry", "grid", "plan", "unique", "plan_table", "train_command", "run_status", "status_table", "show_status",
+    "train_or_reuse", "headless", "figure_spec",
     "DRYRUN_PROFILE", "is_paper", "is_dryrun", "by_profile", "for_profile", "dryrun", "DRYRUN",
     "write_fake_data", "ensure_fake_data", "dryrun_data_dir", "PAPER_DATASETS", "FAKE_DATA_STAMP",
 ]
@@ -87,6 +87,17 @@ def plan(family_: Union[str, Family], cells: Optional[Iterable[Mapping]] = None,
         if profile is not None:
             cfg = for_profile(cfg, profile)
         out.append(PlanEntry({"family": fam.name, **dict(cell), **labels}, cfg, base))
+    return out
+
+
+def unique(entries: Iterable[PlanEntry]) -> List[PlanEntry]:
+    """``entries`` in order, each config once (by config hash; the first entry's labels are kept)."""
+    out, seen = [], set()
+    for e in entries:
+        h = e.config.hash()
+        if h not in seen:
+            seen.add(h)
+            out.append(e)
     return out
 
 
@@ -219,6 +230,11 @@ def train_or_reuse(entries: Sequence[PlanEntry], train_missing: bool = True,
 
 
 # ================================================================================================ profiles
+def figure_spec(fig, name: str, data, caption: str, config: Any = None) -> dict:
+    """What a paper module's figure function returns: the keyword arguments of ``Notebook.save_figure``."""
+    return {"fig": fig, "name": name, "data": data, "caption": caption, "config": config}
+
+
 def is_dryrun(profile: str) -> bool:
     return profile == DRYRUN_PROFILE
 

@@ -189,13 +189,7 @@ def plan(profile: str, notebook: Optional[str] = None) -> List[C.PlanEntry]:
         entries = {"03_gamma_sweep": sweep_plan, "04_results_tables": table_plan}.get(stem, lambda p: [])(profile)
     else:
         entries = sweep_plan(profile) + table_plan(profile)
-    seen, out = set(), []
-    for e in entries:
-        h = e.config.hash()
-        if h not in seen:
-            seen.add(h)
-            out.append(e)
-    return out
+    return C.unique(entries)
 
 
 # ============================================================================================ collecting runs
@@ -992,8 +986,7 @@ def _mean_ci(values) -> Tuple[float, float, float]:
 
 
 # ============================================================================================ figures
-def _fig(fig, name: str, data, caption: str, config: Any) -> dict:
-    return {"fig": fig, "name": name, "data": data, "caption": caption, "config": config}
+_fig = C.figure_spec
 
 
 def fig_worked_trace(traces, profile: str) -> dict:

@@ -213,14 +213,7 @@ def plan(profile: str, notebook: Optional[str] = None) -> List[PlanEntry]:
     """Every run the KLIF notebooks train in ``profile`` (``notebook``: one notebook's file stem); a run planned by
     two notebooks is listed once (by config hash, first labels)."""
     stems = NOTEBOOKS if notebook is None else (notebook,)
-    out, seen = [], set()
-    for stem in stems:
-        for e in plan_for(profile, stem):
-            h = e.config.hash()
-            if h not in seen:
-                seen.add(h)
-                out.append(e)
-    return out
+    return common.unique(e for stem in stems for e in plan_for(profile, stem))
 
 
 # ================================================================================================ surrogate (01)
@@ -840,9 +833,7 @@ def claims(profile: str) -> List[stats.ClaimRow]:
 
 
 # ================================================================================================ figures
-def _fig(fig, name: str, data, caption: str, config=None) -> dict:
-    """The keyword arguments of ``Notebook.save_figure``."""
-    return dict(fig=fig, name=name, data=data, caption=caption, config=config)
+_fig = common.figure_spec
 
 
 def _cmap(j: int, n: int):

@@ -40,6 +40,15 @@ def test_plan_labels_configs_and_table_are_deterministic():
     assert len(fixed) == 30 and {e.base for e in fixed} == {e.config.name for e in fixed}
 
 
+def test_unique_keeps_each_config_once_with_its_first_labels():
+    a = C.plan("quick-clif-fmnist", C.grid(neuron=["lif", "relu"]), note="first")
+    b = C.plan("quick-clif-fmnist", C.grid(neuron=["relu", "clif"]), note="second")
+    got = C.unique(a + b)
+    assert [e.config.neuron for e in got] == ["lif", "relu", "clif"]
+    assert [e.labels["note"] for e in got] == ["first", "first", "second"]
+    assert C.unique(iter(a + a)) == a
+
+
 def test_train_command_round_trips_through_the_cli():
     cases = [
         (C.resolve("quick-clif-fmnist", neuron="lif", tau=1.5, k_trunc=2, T=6, seed=7), None),

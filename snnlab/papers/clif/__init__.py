@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+from snnlab.papers import common
 from snnlab.papers.clif import theory, trained
 
 __all__ = ["NOTEBOOKS", "plan", "claims", "trained", "theory"]
@@ -35,14 +36,7 @@ def plan(profile: str, notebook: Optional[str] = None) -> List:
         entries = trained.plan(profile, stem) if stem in trained.NOTEBOOKS else _theory_plan(profile, stem)
     else:
         entries = trained.plan(profile) + _theory_plan(profile, None)
-    out, seen = [], set()
-    for e in entries:
-        cfg = e.config if hasattr(e, "config") else e[1]
-        h = cfg.hash()
-        if h not in seen:
-            seen.add(h)
-            out.append(e)
-    return out
+    return common.unique(entries)
 
 
 def claims(profile: str) -> List:

@@ -276,13 +276,7 @@ def plan(profile: str, notebook: Optional[str] = None) -> List[C.PlanEntry]:
         if stem not in NOTEBOOKS:
             raise KeyError(f"notebook {notebook!r} is not one of snnlab.papers.clif.theory's {', '.join(NOTEBOOKS)}")
         return {"07_energy": energy_plan, "09_tables": tables_plan}.get(stem, lambda p: [])(profile)
-    out, seen = [], set()
-    for e in energy_plan(profile) + tables_plan(profile):
-        h = e.config.hash()
-        if h not in seen:
-            seen.add(h)
-            out.append(e)
-    return out
+    return C.unique(energy_plan(profile) + tables_plan(profile))
 
 
 def collect(entries: Sequence[C.PlanEntry], train_missing: bool = True) -> list:
@@ -1205,8 +1199,7 @@ def claims_frame(rows: Sequence[stats.ClaimRow]):
 
 
 # ================================================================================================ figures
-def _fig(fig, name: str, data, caption: str, config: Any) -> dict:
-    return {"fig": fig, "name": name, "data": data, "caption": caption, "config": config}
+_fig = C.figure_spec
 
 
 def _color(name: str) -> str:

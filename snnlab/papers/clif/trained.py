@@ -39,7 +39,6 @@ Layer: papers (imports experiments, stats, the training engine's ``evaluate``; n
 from __future__ import annotations
 
 import json
-import math
 from types import MappingProxyType
 from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 
@@ -220,20 +219,15 @@ def _paper_entries(notebook: str, profile: str) -> List[PlanEntry]:
 def plan(profile: str, notebook: Optional[str] = None) -> List[PlanEntry]:
     """The runs of the trained CLIF notebooks in ``profile`` (``notebook``: one of ``NOTEBOOKS``), each config once."""
     _check(profile, notebook)
-    out, seen = [], set()
+    entries = []
     for nb in (NOTEBOOKS if notebook is None else (notebook,)):
         if profile == "smoke":
-            entries = C.plan(SMOKE["family"], _smoke_cells(nb), profile=profile)
+            entries += C.plan(SMOKE["family"], _smoke_cells(nb), profile=profile)
         elif profile == "quick":
-            entries = [e for d in QUICK_DATASETS for e in _quick_entries(nb, d)]
+            entries += [e for d in QUICK_DATASETS for e in _quick_entries(nb, d)]
         else:
-            entries = _paper_entries(nb, profile)
-        for e in entries:
-            h = e.config.hash()
-            if h not in seen:
-                seen.add(h)
-                out.append(e)
-    return out
+            entries += _paper_entries(nb, profile)
+    return C.unique(entries)
 
 
 # ======================================================================================================= results
