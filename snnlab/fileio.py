@@ -19,7 +19,7 @@ import re
 import signal
 from pathlib import Path
 
-__all__ = ["file_lock", "atomic_write_text", "atomic_write_bytes", "remove_stale_temps", "CorruptFileError",
+__all__ = ["file_lock", "lock_held", "atomic_write_text", "atomic_write_bytes", "remove_stale_temps", "CorruptFileError",
            "read_json"]
 
 
@@ -45,6 +45,28 @@ def file_lock(path: str | Path):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def lock_held(path: str | Path) -> bool:
+    """Whether another process holds the lock ``path`` of :func:`file_lock` now (a non-blocking probe; False when
+    the file does not exist or the platform has no ``fcntl``)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 _TMP = re.compile(r"^\.(?P<name>.+)\.tmp(?P<pid>\d+)$")

@@ -229,9 +229,12 @@ def evaluate(model: nn.Module, loader, T: int, loss_fn, device, monitor_rates: b
              autocast=contextlib.nullcontext, readout: str = "sum") -> dict:
     """Test loss, top-1 accuracy (prediction ``losses.predict(out, readout)``) and per-layer firing rates
     (``FiringRateMonitor``) over ``loader``."""
+    from snnlab import malloc
     from snnlab.data.encoding import to_time_major
     from snnlab.monitors import FiringRateMonitor
 
+    if torch.device(device).type == "cpu":
+        malloc.tune()  # (as Trainer.setup: an evaluation pass allocates and frees its activations every batch)
     model.eval()
     mon = FiringRateMonitor(model) if monitor_rates and neuron_layers(model) else None
     total_loss, correct, n = 0.0, 0, 0
@@ -299,6 +302,10 @@ class Trainer:
         cfg = self.config
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
+        if self.device.type == "cpu":
+            from snnlab import malloc
+
+            malloc.tune()  # freed activations stay in the process: no page faults every step (snnlab.malloc)
         seed_everything(cfg.seed, deterministic=cfg.deterministic)
         self.train_set, self.test_set = build_datasets(cfg)
         nc, ic, size = _dataset_info(self.train_set)

@@ -13,7 +13,7 @@ PKG = repo_root() / "snnlab"
 
 #: layer of each top-level part of snnlab (a module may import its own layer and the ones below)
 LAYERS = {
-    0: {"config", "paths", "fileio", "reproducibility", "surrogate", "paper_data"},
+    0: {"config", "paths", "fileio", "reproducibility", "surrogate", "paper_data", "malloc"},
     1: {"neurons", "kernels"},
     2: {"models", "data"},
     3: {"losses", "monitors", "energy", "analysis", "tbptt", "distributed", "train", "plotting", "credit"},

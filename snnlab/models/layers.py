@@ -89,13 +89,25 @@ class SeqBatchNorm(nn.Module):
         updates = T if self.mode == "per_step" else 1
         if self.training and bn.track_running_stats:
             x0 = x[0]
+            n0 = x0.numel() // x0.shape[1]  # samples per channel in one step
+            if x0.dtype == bn.running_mean.dtype:
+                # one pass: batch_norm with momentum 1 leaves the batch mean and the unbiased variance (over n0) in
+                # the scratch buffers (x0.var over [B, H, W] alone cost 3x the whole normalisation)
+                mean, var = torch.zeros_like(bn.running_mean), torch.ones_like(bn.running_var)
+                y = torch.nn.functional.batch_norm(x0, mean, var, bn.weight, bn.bias, True, 1.0, bn.eps)
+                var_biased = None if n0 > 1 else torch.zeros_like(var)
+            else:  # mixed precision: the statistics in the input's dtype, cast below
+                with torch.no_grad():
+                    dims = [0] + list(range(2, x.ndim - 1))
+                    mean = x0.mean(dim=dims)
+                    var_biased = x0.var(dim=dims, unbiased=False)
+                y = torch.nn.functional.batch_norm(x0, None, None, bn.weight, bn.bias, True, 0.0, bn.eps)
             with torch.no_grad():
-                dims = [0] + list(range(2, x.ndim - 1))
-                mean = x0.mean(dim=dims)
-                n = x0.numel() // x0.shape[1] * (1 if self.mode == "per_step" else T)  # samples per statistic
-                var = x0.var(dim=dims, unbiased=False) * (n / max(n - 1, 1))
-            y = torch.nn.functional.batch_norm(x0, None, None, bn.weight, bn.bias, True, 0.0, bn.eps)
-            with torch.no_grad():
+                n = n0 * (1 if self.mode == "per_step" else T)  # samples per statistic
+                if var_biased is None and n != n0:  # folded: the unbiased variance over the T*n0 samples
+                    var = var * ((n0 - 1) / n0) * (n / (n - 1))
+                elif var_biased is not None:
+                    var = var_biased * (n / max(n - 1, 1))
                 m = bn.momentum
                 for _ in range(updates):
                     bn.running_mean.mul_(1 - m).add_(mean.to(bn.running_mean.dtype), alpha=m)

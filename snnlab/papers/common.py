@@ -38,6 +38,8 @@ from snnlab.config import PROFILES, RunConfig, parse_assignments, profile_chain
 from snnlab.experiments import Run, get, names, run, run_dir_for
 from snnlab.experiments.families import (Family, cell_of, derived, effective_tau, family, family_names, pattern,
                                          resolve)
+from snnlab.experiments.runs import train_lock_path
+from snnlab.fileio import lock_held
 
 __all__ = [
     "Family", "resolve", "family", "family_names", "derived", "pattern", "cell_of",
@@ -201,28 +203,46 @@ def train_or_reuse(entries: Sequence[PlanEntry], train_missing: bool = True,
     ``train_missing=False`` returns None for an entry that is not finished instead of training it.
     ``callbacks``: training callbacks for every run, or a function ``entry -> callbacks``.
     ``progress``: a tqdm bar over the plan (default: only when not :func:`headless`); runs train quietly.
-    Identical configs (same hash) train once: a lock beside the run folder serialises parallel notebooks."""
+    Identical configs (same hash) train once: a lock beside the run folder serialises parallel notebooks; a run
+    that another process is training is left until the others are done, then waited for."""
     show = (not headless()) if progress is None else progress
     bar = None
     if show:
         from tqdm import tqdm
 
         bar = tqdm(total=len(entries), desc="runs", file=sys.stderr, dynamic_ncols=True)
-    out: List[Optional[Run]] = []
+    out: List[Optional[Run]] = [None] * len(entries)
+    deferred: List[int] = []
+
+    def take(i: int) -> None:
+        e = entries[i]
+        if bar is not None:
+            bar.set_postfix_str(e.config.name, refresh=True)
+        cbs = callbacks(e) if callable(callbacks) else callbacks
+        out[i] = run(e.config, progress="quiet", callbacks=list(cbs or ()))
+        if bar is not None:
+            bar.update(1)
+
     try:
-        for e in entries:
+        # runs another process is training now (a parallel notebook: make -j2) are left for later, so that this
+        # process trains the others meanwhile instead of waiting for the lock
+        for i, e in enumerate(entries):
             r = Run(run_dir_for(e.config), e.config)
             done = r.finished and r.summary.get("config_hash") == e.config.hash()
-            if done or train_missing:
+            if done:
+                take(i)
+            elif not train_missing:
                 if bar is not None:
-                    bar.set_postfix_str(e.config.name, refresh=True)
-                cbs = callbacks(e) if callable(callbacks) else callbacks
-                r = run(e.config, progress="quiet", callbacks=list(cbs or ()))
-                out.append(r)
+                    bar.update(1)
+            elif lock_held(train_lock_path(r.dir)):
+                deferred.append(i)
             else:
-                out.append(None)
-            if bar is not None:
-                bar.update(1)
+                take(i)
+        while deferred:
+            free = [i for i in deferred if not lock_held(train_lock_path(run_dir_for(entries[i].config)))]
+            i = (free or deferred)[0]  # none free: wait for the first (run() blocks on its lock)
+            deferred.remove(i)
+            take(i)
     finally:
         if bar is not None:
             bar.close()

@@ -147,6 +147,38 @@ def test_seq_batchnorm_per_step_equals_separate_bn_calls():
         SeqBatchNorm(4, "tdbn")
 
 
+@pytest.mark.parametrize("dims", [2, 1])
+def test_seq_batchnorm_static_input_equals_bn_on_every_step(dims):
+    """Direct encoding: all T steps are one tensor (expand), normalised once; output, gradients and running
+    statistics (mean and unbiased variance) as if BN ran on every step (per_step) or on the T*B fold (folded)."""
+    torch.manual_seed(2)
+    T = 3
+    x0 = (torch.randn(16, 4, 5, 5) if dims == 2 else torch.randn(16, 4)) * 2 + 0.5
+    bn_cls = nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d
+    for mode in ("per_step", "folded"):
+        seq = SeqBatchNorm(4, mode, dims=dims)
+        ref = bn_cls(4)
+        with torch.no_grad():
+            for b in (seq.bn, ref):
+                b.weight.copy_(torch.linspace(0.5, 2.0, 4))
+                b.bias.copy_(torch.linspace(-1.0, 1.0, 4))
+        xs = x0.clone().requires_grad_()
+        xr = x0.clone().requires_grad_()
+        y = seq(xs.unsqueeze(0).expand(T, *x0.shape))
+        if mode == "per_step":
+            y_ref = torch.stack([ref(xr) for _ in range(T)])
+        else:
+            y_ref = ref(xr.unsqueeze(0).expand(T, *x0.shape).reshape(T * 16, *x0.shape[1:])).reshape(T, *x0.shape)
+        torch.testing.assert_close(y, y_ref)
+        g = torch.randn_like(y)
+        y.backward(g)
+        y_ref.backward(g)
+        torch.testing.assert_close(xs.grad, xr.grad)
+        torch.testing.assert_close(seq.bn.running_mean, ref.running_mean)
+        torch.testing.assert_close(seq.bn.running_var, ref.running_var)
+        assert int(seq.bn.num_batches_tracked) == int(ref.num_batches_tracked)
+
+
 def test_seq_dropout_mask_shared_over_time_and_redrawn_after_reset():
     torch.manual_seed(0)
     d = SeqDropout(0.5)

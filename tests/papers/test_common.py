@@ -85,6 +85,43 @@ def test_status_train_or_reuse_and_reuse_by_hash():
     assert C.headless()                                         # under pytest: no progress bar
 
 
+def test_train_or_reuse_trains_other_runs_while_one_is_locked_elsewhere():
+    """A run whose trainer lock another process holds (a parallel notebook training it) is left until the rest
+    are trained, then waited for and reused: the two processes do not march through shared runs in lockstep."""
+    import threading
+
+    from snnlab.experiments.runs import train_lock_path
+    from snnlab.fileio import file_lock
+
+    p = C.plan("smoke", C.grid(neuron=["plif", "glif"]))
+    locked, free = p
+    order, release, held = [], threading.Event(), threading.Event()
+
+    def holder():
+        with file_lock(train_lock_path(run_dir_for(locked.config))):
+            held.set()
+            release.wait(300)
+
+    def callbacks(entry):
+        def cb(event, trainer):
+            if event == "epoch_end":
+                order.append(entry.labels["neuron"])
+                if entry is free:
+                    release.set()   # the "other process" lets go once this process has trained the free run
+        return [cb]
+
+    t = threading.Thread(target=holder)
+    t.start()
+    assert held.wait(30)
+    try:
+        runs = C.train_or_reuse(p, callbacks=callbacks)
+    finally:
+        release.set()
+        t.join()
+    assert order == ["glif", "plif"]                       # the free run first, the locked one after its release
+    assert [r.dir for r in runs] == [run_dir_for(e.config) for e in p] and all(r.finished for r in runs)
+
+
 def test_profiles():
     assert C.by_profile("paper-dryrun", smoke=1, quick=2, paper=3) == 3
     assert C.by_profile("paper-dryrun", smoke=1, paper=3, paper_dryrun=4) == 4
