@@ -29,7 +29,12 @@ else
 INDEX := build/index.html
 endif
 
-NOTEBOOKS   := $(sort $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*'))
+ALL_NB      := $(sort $(shell find notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*'))
+# the notebooks that train longest first (quick profile, measured), then the rest: under `make -j2` the other slot
+# fills with the short ones instead of the run ending on one long notebook alone
+FIRST_NB    := notebooks/overview/02_temporal_credit.ipynb notebooks/clif/03_accuracy_vs_T.ipynb \
+               notebooks/ilif/03_gamma_sweep.ipynb notebooks/clif/02_tau_ktrunc.ipynb
+NOTEBOOKS   := $(foreach f,$(FIRST_NB),$(filter $(f),$(ALL_NB))) $(filter-out $(FIRST_NB),$(ALL_NB))
 EXECUTED    := $(patsubst notebooks/%.ipynb,build/notebooks/$(PROFILE)/%.ipynb,$(NOTEBOOKS))
 SRC         := $(sort $(shell find snnlab -name '*.py' -o -name '*.c' -o -name '*.yaml' | grep -v __pycache__))
 PROFILE_CFG := $(wildcard notebooks/profiles.yaml notebooks/*/profiles.yaml)

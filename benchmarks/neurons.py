@@ -20,9 +20,12 @@ kernel path that keeps 1 byte per element and step for backward instead of the i
   steps, so it gets the ``[T, N]`` input as ``[T, 1, 1, 1, N]`` (a view) and its output is viewed back.
 
 Reported per row: median and min seconds over ``--repeats`` timed runs after one warm-up. **Headline: a default
-process** (``median_default_s``): every subject is first timed in a separate, fresh Python process that changes
-nothing in the allocator (glibc's defaults, as a user gets them; tensors of 32 MiB and more, e.g. [8, 2^20]
-float32, are then mmapped and page-faulted at every call). Then, in this process, each subject is timed
+process** (``median_default_s``): every subject is first timed in a separate, fresh Python process whose
+allocator is what a user's process gets: snnlab sets glibc up at its first kernel call (``snnlab.malloc``: freed
+blocks are kept for reuse; before, tensors of 32 MiB and more, e.g. [8, 2^20] float32, were mmapped and
+page-faulted at every call); the subjects after the first (the reference loop, SpikingJelly) run in that same
+process. ``SNNLAB_MALLOC=system`` in the environment gives the child glibc's defaults instead (the figures of
+a process that never called a snnlab kernel). Then, in this process, each subject is timed
 twice more: with the "cold" allocator (every large tensor freshly mmapped: each run pays the page faults of its
 outputs, ``median_cold_s``) and the "warm" one (freed memory kept for reuse, a caching allocator's steady
 state). In warm mode glibc still grows the heap now and then instead of reusing a freed block, and that run pays
@@ -43,7 +46,8 @@ in ``notes`` (never clamped). Timings on a shared machine are noisy: the medians
 
 ``record``: the forward with ``record=True`` (the states of every step) under ``torch.no_grad()``, fused kernels
 (which write H, V and the neuron's own states as extra outputs) against the reference loop, in the default process
-(``record_default``) and with the warm allocator (``record``).
+(``median_default_s``) and with the warm allocator (``median_s``, over the runs without page faults as above),
+after two untimed calls.
 
 Writes ``benchmarks/results/neurons-<host>.json`` (``--out`` to change) and prints a table.
 """
@@ -70,6 +74,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from snnlab import neurons  # noqa: E402
+
+#: the SNNLAB_MALLOC this benchmark was started with: the default-process child gets it (unset: snnlab tunes the
+#: allocator at its first kernel call, as in any user's process); this process sets the modes itself
+#: (``_malloc_mode``), so snnlab must leave glibc alone here
+_USER_MALLOC = os.environ.get("SNNLAB_MALLOC")
 
 BYTES_MIN_PER_ELEM = 20  # float32: fwd read X + write S, bwd read dS + read X (or saved H) + write dX
 
@@ -258,18 +267,21 @@ def warm_median(times, faults, elements: int):
 
 
 def time_record(kind: str, backend: str, x, repeats: int):
-    """Seconds of ``repeats`` forwards with ``record=True`` under no_grad (after one warm-up)."""
+    """``(times, faults)`` of ``repeats`` forwards with ``record=True`` under no_grad (after two warm-ups), as
+    ``time_subject``."""
     mod = snnlab_module(kind, backend, x.shape[0])
-    times = []
+    times, faults = [], []
     with torch.no_grad():
-        for i in range(repeats + 1):
+        for i in range(repeats + 2):
             mod.reset()
+            f0 = _minor_faults()
             t0 = time.perf_counter()
             s, rec = mod(x, record=True)
-            if i:
+            if i >= 2:
                 times.append(time.perf_counter() - t0)
+                faults.append(_minor_faults() - f0)
             del s, rec
-    return times
+    return times, faults
 
 
 def default_process_pass(args) -> dict:
@@ -293,8 +305,9 @@ def default_process_pass(args) -> dict:
                 if args.record:
                     xd = x.detach()
                     for impl, backend in (("record", "auto"), ("record_reference", "reference")):
-                        out.append({"neuron": kind, "impl": impl, "T": T, "N": N,
-                                    "times_s": time_record(kind, backend, xd, args.repeats)})
+                        times, faults = time_record(kind, backend, xd, args.repeats)
+                        out.append({"neuron": kind, "impl": impl, "T": T, "N": N, "times_s": times,
+                                    "page_faults": faults})
     return {"rows": out}
 
 
@@ -312,7 +325,10 @@ def _run_default_pass(args) -> dict:
             cmd.append("--no-record")
         if args.threads:
             cmd += ["--threads", str(args.threads)]
-        subprocess.run(cmd, check=True)
+        env = {k: v for k, v in os.environ.items() if k != "SNNLAB_MALLOC"}
+        if _USER_MALLOC is not None:
+            env["SNNLAB_MALLOC"] = _USER_MALLOC
+        subprocess.run(cmd, check=True, env=env)
         return json.loads(path.read_text())
 
 
@@ -335,9 +351,11 @@ def main(argv=None):
         args.default_pass.write_text(json.dumps(default_process_pass(args)))
         return
 
-    print("# default process (a fresh child, glibc's allocator untouched) ...", flush=True)
+    print("# default process (a fresh child: the allocator as a user's process has it, i.e. set up by snnlab at its "
+          "first kernel call unless SNNLAB_MALLOC=system) ...", flush=True)
     default_rows = _run_default_pass(args)["rows"]
     default_by = {(r["neuron"], r["impl"], r["T"], r["N"]): r for r in default_rows}
+    os.environ["SNNLAB_MALLOC"] = "system"  # from here on this process sets the allocator modes itself
     pinned = _malloc_mode("cold")
     torch.manual_seed(0)
     bw = copy_bandwidth()
@@ -446,9 +464,10 @@ def main(argv=None):
                 for kind in args.neurons:
                     r = {"neuron": kind, "T": T, "N": N}
                     for impl, backend in (("record", "auto"), ("record_reference", "reference")):
-                        times = time_record(kind, backend, xr, args.repeats)
+                        times, faults = time_record(kind, backend, xr, args.repeats)
+                        med, clean = warm_median(times, faults, T * N)
                         d = default_by.get((kind, impl, T, N))
-                        r[impl] = {"times_s": times, "median_s": statistics.median(times),
+                        r[impl] = {"times_s": times, "page_faults": faults, "warm_runs_used": clean, "median_s": med,
                                    "times_default_s": d and d["times_s"],
                                    "median_default_s": d and statistics.median(d["times_s"])}
                     ref, fast = r["record_reference"], r["record"]

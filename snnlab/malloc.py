@@ -9,8 +9,9 @@ effect on the neuron kernels alone: LIF forward+backward at T = 8, N = 2^20 in 4
 
 ``tune()`` makes freed memory stay in the process for reuse: no block is mmapped (``M_MMAP_MAX = 0``) and the
 heap is trimmed only once more than 1 GiB is free at its top (``M_TRIM_THRESHOLD``). The cost is that memory
-freed by the process is kept (up to that threshold) instead of being returned to the system at once. The
-trainer (``snnlab.train.Trainer``) calls it for runs on the CPU; it changes no number, only where blocks come from.
+freed by the process is kept (up to that threshold) instead of being returned to the system at once. It is
+called by the first CPU kernel call of a process (``snnlab.kernels.cpu``), by the trainer for runs on the CPU
+(``snnlab.train.Trainer``) and by ``snnlab.train.evaluate``; it changes no number, only where blocks come from.
 
 ``SNNLAB_MALLOC=system`` keeps glibc's defaults (``tuned``, the default, applies the settings). Elsewhere than
 glibc (macOS, musl) ``tune()`` does nothing and says so by returning False.

@@ -40,7 +40,10 @@ from typing import Optional
 from snnlab import paths
 
 CSRC = Path(__file__).resolve().parent / "csrc"
-FAMILIES = ("lif", "clif", "ilif", "glif")
+FAMILIES = ("lif", "clif", "ilif", "glif", "pool")
+#: the translation unit of each family: the neuron families share the driver kernels.c (and every header); "pool"
+#: (2x2 max pooling) is pool.c alone
+SOURCES = {"pool": "pool.c"}
 DTYPES = ("f32", "f64")
 BASE_FLAGS = ("-O3", "-fno-trapping-math", "-fno-unswitch-loops", "-fno-thread-jumps", "-ffp-contract=off",
               "-fopenmp", "-shared", "-fPIC", "-std=gnu11", "-DSNNLAB_NO_CLONES")
@@ -124,7 +127,10 @@ def flags(family: str, dtype: str) -> list:
 
 def _source_hash(family: str, dtype: str, compiler: tuple) -> str:
     h = hashlib.sha256()
+    own = SOURCES.get(family)
     for f in sorted(CSRC.glob("*.[ch]")):
+        if (f.name != own) if own else (f.name in SOURCES.values()):
+            continue  # another family's translation unit: editing it rebuilds only that family
         h.update(f.name.encode())
         h.update(f.read_bytes())
     h.update(repr((compiler[1], flags(family, dtype))).encode())
@@ -206,7 +212,7 @@ def compile_library(family: str, dtype: str) -> Path:
     except OSError as exc:
         raise BuildError(f"cannot write the kernel cache {target.parent} ({exc.strerror or exc}); set "
                          f"SNNLAB_CACHE to a writable folder (or fix its permissions)") from exc
-    cmd = [comp[0], *flags(family, dtype), str(CSRC / "kernels.c"), "-o", tmp, "-lm"]
+    cmd = [comp[0], *flags(family, dtype), str(CSRC / SOURCES.get(family, "kernels.c")), "-o", tmp, "-lm"]
     try:
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -260,7 +266,7 @@ def _dlclose(lib: ctypes.CDLL) -> None:
 
 
 def load(family: str, dtype: str) -> ctypes.CDLL:
-    """The loaded library of ``family`` ("lif", "clif", "ilif", "glif") for ``dtype`` ("f32", "f64") and ``isa()``.
+    """The loaded library of ``family`` ("lif", "clif", "ilif", "glif", "pool") for ``dtype`` ("f32", "f64") and ``isa()``.
 
     Built (or rebuilt, when the cached file is not valid) on first use. Raises ``BuildError`` when that is not
     possible here; the error is kept, so later calls in this process raise it at once."""

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from snnlab.models.base import SpikingNet
-from snnlab.models.layers import SeqBatchNorm, SeqDropout, TimeFold
+from snnlab.models.layers import MaxPool2x2, SeqBatchNorm, SeqDropout, TimeFold
 
 __all__ = ["SmallConvNet", "small_conv"]
 
@@ -41,7 +41,7 @@ class SmallConvNet(SpikingNet):
             if size < 2:
                 raise ValueError(f"input_size={input_size} too small for {len(channels)} pooling stages")
             layers += [TimeFold(nn.Conv2d(c, c_out, 3, 1, 1, bias=False)), SeqBatchNorm(c_out, bn_mode),
-                       self.neuron(), TimeFold(nn.MaxPool2d(2) if pool == "max" else nn.AvgPool2d(2))]
+                       self.neuron(), TimeFold(MaxPool2x2() if pool == "max" else nn.AvgPool2d(2))]
             c, size = c_out, size // 2
         self.features = nn.Sequential(*layers)
         head = [SeqDropout(dropout)]
