@@ -80,6 +80,31 @@ def _detached(state):
     return {k: (v.detach().clone() if isinstance(v, torch.Tensor) else v) for k, v in state.items()}
 
 
+def _spatial_backward(model, x, y, loss_fn, layers, autocast, scale):
+    """k = 1: every output's gradient stays within its own step, so one pass with the neuron states detached
+    between steps builds exactly the T one-step windows of the general path (the same graphs, BN batches and running
+    statistics updates, the dropout masks drawn once), without its separate pass without a graph: about 25 % less
+    work. ``force_windowed=True`` takes the general path (tests compare the two)."""
+    reset_neurons(model)
+    outs = []
+    with autocast():
+        for t in range(x.shape[0]):
+            if t:
+                for _, m in layers:
+                    m.set_state(_detached(m.get_state()))
+            outs.append(model(x[t:t + 1]))
+    out = torch.cat(outs)
+    leaf = out.detach()
+    leaf = (leaf if leaf.dtype in (torch.float32, torch.float64) else leaf.float()).requires_grad_(True)
+    loss = loss_fn(leaf, y)
+    (g,) = torch.autograd.grad(scale(loss), leaf)
+    try:
+        out.backward(g.to(out.dtype))
+    finally:
+        reset_neurons(model)
+    return loss.detach(), out.detach()
+
+
 def truncated_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                        loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], k: int, *,
                        autocast: Optional[Callable[[], contextlib.AbstractContextManager]] = None,
@@ -106,6 +131,8 @@ def truncated_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
     check_truncatable(model)
     layers = neuron_layers(model)
+    if k == 1 and not force_windowed:
+        return _spatial_backward(model, x, y, loss_fn, layers, autocast, scale)
     # 1. one pass without a graph, step by step, recording the detached state of every neuron after each step
     reset_neurons(model)
     states = []  # states[t] = {layer name: state after step t}

@@ -73,6 +73,8 @@ def test_k_equal_T_is_full_bptt_and_k1_is_spatial_only(neuron, params, loss):
     k1 = _windowed(m, x, y, lf, 1)
     ref = _spatial_reference(m, x, y, lf)
     torch.testing.assert_close(k1, ref, rtol=1e-10, atol=1e-12)
+    k1_fast = _windowed(m, x, y, lf, 1, force=False)       # k = 1's one-pass path: the same gradient
+    torch.testing.assert_close(k1_fast, k1, rtol=1e-10, atol=1e-12)
     # the temporal terms matter here, so the test can fail: k=1 differs from full BPTT, k=2 lies in between
     assert (k1 - full).abs().max() > 1e-4
     k2 = _windowed(m, x, y, lf, 2)
@@ -118,6 +120,16 @@ def test_batchnorm_and_dropout_exact_and_running_stats_updated_once():
     kT = _windowed(m2, x, y, lf, T)
     torch.testing.assert_close(kT, full, rtol=1e-10, atol=1e-12)
     for a, b in zip(stats_full, m2.buffers()):          # running stats: same as one full forward
+        torch.testing.assert_close(a, b)
+    # k = 1: the one-pass path and the windowed path give the same gradients, running stats and dropout masks
+    got = []
+    for force in (True, False):
+        m3 = _net("lif", dropout=0.4, surrogate="sigmoid")
+        torch.manual_seed(5)
+        g = _windowed(m3, x, y, lf, 1, force=force)
+        got.append((g, [b.clone() for b in m3.buffers()]))
+    torch.testing.assert_close(got[0][0], got[1][0], rtol=1e-10, atol=1e-12)
+    for a, b in zip(got[0][1], got[1][1]):
         torch.testing.assert_close(a, b)
 
 
