@@ -38,7 +38,7 @@ same 1,000 images, layer 2 45-50 % active). Neither the initialisation (50 % act
 fault: the step size is. The benchmark trains every neuron with AdamW at 3e-3, where the ANN learns (tests/papers/
 test_benchmark.py checks its layers are active at init and after training on a tiny set).
 
-**Sizing.** Budget: about 110 distinct runs (``len(plan())``) must fit a quick ``make -j2 figures`` of under 30
+**Sizing.** Budget: about 100 distinct runs (``len(plan())``; 110 before the γ grid lost γ = 2) must fit a quick ``make -j2 figures`` of under 30
 minutes on a 2-core CPU, so one base run may cost about 20-30 s of one core. Measured on the shared 2-core machine
 while other jobs kept its load at 6-10 (CPU seconds of the run's process, which load inflates less than wall time;
 one torch thread; LIF with the CLIF code's settings, seed 0, best accuracy on the full 10,000-image test set;
@@ -68,6 +68,11 @@ point (hence ``schedule="cosine_steps"``); more data gains about a point at 1.5x
 Every epoch evaluates the full test set (≈ 1/3 of a run's cost at 2 epochs); two epochs are kept because the CLIF
 switch slice and the loss curves need them. What the budget does not buy: the 88-91 % a small conv net reaches with
 full training; the floors (85 % for LIF and the ANN) are what this budget reaches with 1.5-3 points to spare.
+Measured again on a quiet machine (2026-12-03, one torch thread, in a process that trains; LIF, seed 0): a training
+step of batch 64 took 56 ms and the 10,000-image evaluation 5.1 s with glibc's default allocator and torch's
+max-pooling; with ``snnlab.malloc`` (freed blocks reused), the static-BN statistics from one ``batch_norm`` pass and
+the C 2×2 max-pooling (``snnlab.kernels.pool``) 31 ms and 2.2 s, so a base LIF run costs about 17 s of one core
+(30 s before); a k_trunc = 1 step 95 -> 56 ms with truncated BPTT's one-pass k = 1 path (``snnlab.tbptt``).
 The event variant (``plan(dataset="simevents")``, not in the default plan: its runs cost about 1.5x, ~55 s CPU for
 LIF at load 16 including the frame cache) reaches LIF 83.6 %, ANN 85.9 % on the 2,000 generated test samples
 (seed 0).
