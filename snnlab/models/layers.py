@@ -23,6 +23,8 @@ from typing import Mapping, Optional
 import torch
 from torch import nn
 
+from snnlab.kernels.pool import max_pool2x2
+
 __all__ = ["TimeFold", "SeqBatchNorm", "MaxPool2x2", "SeqDropout", "ReLUNeuron", "make_neuron", "neuron_layers", "is_neuron",
            "reset_net", "reset_neurons", "BN_MODES", "conv_bn"]
 
@@ -130,8 +132,6 @@ class MaxPool2x2(nn.MaxPool2d):
         super().__init__(2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        from snnlab.kernels.pool import max_pool2x2
-
         return max_pool2x2(x)
 
 

@@ -6,8 +6,8 @@
  * maximum when it is larger or NaN (a NaN wins, the last NaN of the window if several; ties keep the first
  * maximum; starting from the first element is the same as torch's start from -inf at position (0,0)). The forward
  * writes the window position (0..3) of the maximum, one byte per output element; the backward writes the whole
- * input gradient (zeros besides one element per window, and for the last row / column that floor mode leaves out);
- * `gather` is the backward's own derivative (out[p, i, j] = gg[p, 2i + k/2, 2j + k%2]).
+ * input gradient (zeros besides one element per window, and for the last row / column that floor mode leaves out).
+ * (Double backward is done in torch by snnlab/kernels/pool.py, through max_unpool2d.)
  *
  * float32 on x86-64 runs four windows at a time in SSE2 (baseline x86-64): the rows of a feature map are short
  * (28 or 14 inputs), so a plain loop spends its time in the scalar remainder, whose compares gcc turns into
@@ -15,8 +15,7 @@
  * The last group of a row overlaps the one before when the row is not a multiple of four (same values written
  * twice). float64 and other CPUs use the scalar scan.
  *
- * Exported: snn_maxpool2_forward_<f32|f64>, snn_maxpool2_backward_<f32|f64>, snn_maxpool2_gather_<f32|f64>,
- * snn_abi_version, snn_library_id.
+ * Exported: snn_maxpool2_forward_<f32|f64>, snn_maxpool2_backward_<f32|f64>, snn_abi_version, snn_library_id.
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -159,25 +158,6 @@ int FN(snn_maxpool2_backward)(const real *gy, const uint8_t *idx, real *gx, int6
         }
         if (H & 1)
             for (int64_t j = 0; j < W; j++) xp[(H - 1) * W + j] = 0;
-    }
-    return 0;
-}
-
-/* gg [planes, H, W], idx -> out [planes, H/2, W/2]: the element of each window that its maximum came from */
-int FN(snn_maxpool2_gather)(const real *gg, const uint8_t *idx, real *out, int64_t planes, int64_t H, int64_t W,
-                            int nthreads) {
-    const int64_t Ho = H / 2, Wo = W / 2;
-    const int nt = nthreads_for(nthreads, planes);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t p = 0; p < planes; p++) {
-        const real *xp = gg + p * H * W;
-        const uint8_t *ip = idx + p * Ho * Wo;
-        real *op = out + p * Ho * Wo;
-        for (int64_t i = 0; i < Ho; i++)
-            for (int64_t j = 0; j < Wo; j++) {
-                const int k = ip[i * Wo + j];
-                op[i * Wo + j] = xp[(2 * i + (k >> 1)) * W + 2 * j + (k & 1)];
-            }
     }
     return 0;
 }
