@@ -2,6 +2,7 @@
 parameter, and a kill between the executed notebook and its HTML."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import nbformat
@@ -70,3 +71,44 @@ def test_html_is_in_place_before_the_notebook(tmp_path, monkeypatch):
     assert out.is_file() and out.with_suffix(".html").is_file()
     assert nbformat.read(str(out), as_version=4).metadata["snnlab"]["profile"] == "smoke"
     assert sorted(p.name for p in out.parent.iterdir()) == ["x.html", "x.ipynb"]
+
+
+@pytest.mark.parametrize("makeflags, cpus, jobs, threads", [
+    (None, 2, None, None),                               # not started by make
+    ("", 2, None, None),                                 # make, one job at a time
+    (" -j2 --jobserver-auth=3,4", 2, 2, 1),              # GNU make 4.3, `make -j2`
+    ("k -j4 --jobserver-auth=fifo:/tmp/x", 16, 4, 4),    # grouped single-letter flags, make 4.4's fifo jobserver
+    (" -j1", 2, None, None),
+    (" -j", 8, 0, 1),                                    # unlimited jobs
+    ("--jobs=3", 8, 3, 2),
+    ("--jobs 3", 2, 3, 1),                               # never below one thread
+    ("-I /x/j2 --jobserver-auth=3,4", 2, None, None),    # a -j inside another option's value is not a job count
+])
+def test_slot_threads_from_makeflags(makeflags, cpus, jobs, threads):
+    assert nbrun.make_jobs(makeflags) == jobs
+    assert nbrun.slot_threads(makeflags, cpus) == threads
+
+
+def test_make_jobs_sets_the_kernel_threads(tmp_path, monkeypatch):
+    """execute() hands ``cpus // jobs`` threads to the kernel through OMP_NUM_THREADS, and leaves a value the
+    user set alone."""
+    seen = {}
+
+    def fake_execute(src, dst, **kw):
+        seen["threads"] = os.environ.get("OMP_NUM_THREADS")
+        raise RuntimeError("stop after the environment is set")
+
+    import papermill
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    monkeypatch.setenv("SNNLAB_NOTEBOOK", "restored after the test")
+    nb = _write_nb(tmp_path / "nb.ipynb")
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setenv("MAKEFLAGS", " -j2 --jobserver-auth=3,4")
+    for given, expected in ((None, "2"), ("3", "3")):
+        if given is None:
+            monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        else:
+            monkeypatch.setenv("OMP_NUM_THREADS", given)
+        with pytest.raises(RuntimeError, match="stop after"):
+            nbrun.execute(nb, "smoke", out=tmp_path / "out.ipynb", html=False)
+        assert seen["threads"] == expected
