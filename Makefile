@@ -38,8 +38,13 @@ NOTEBOOKS   := $(foreach f,$(FIRST_NB),$(filter $(f),$(ALL_NB))) $(filter-out $(
 EXECUTED    := $(patsubst notebooks/%.ipynb,build/notebooks/$(PROFILE)/%.ipynb,$(NOTEBOOKS))
 SRC         := $(sort $(shell find snnlab -name '*.py' -o -name '*.c' -o -name '*.yaml' | grep -v __pycache__))
 PROFILE_CFG := $(wildcard notebooks/profiles.yaml notebooks/*/profiles.yaml)
-TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)/build/test/runs MPLBACKEND=Agg PYTHONHASHSEED=0
 PYTEST_N    ?= 2
+# threads per pytest worker: the cores shared among the workers (OpenMP teams as large as the machine in each worker
+# wait on each other's descheduled threads); the kernel tests that need a parallel call ask for it explicitly
+TEST_THREADS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); j='$(PYTEST_N)'; case $$j in (''|*[!0-9]*|0) j=$$n;; esac; \
+                  t=$$((n / j)); echo $$((t > 0 ? t : 1)))
+TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)/build/test/runs MPLBACKEND=Agg PYTHONHASHSEED=0 \
+               OMP_NUM_THREADS=$(TEST_THREADS)
 
 .PHONY: help venv data data-smoke data-quick data-paper data-paper-dryrun figures test test-fast test-slurm \
         test-oldest-torch notebooks-clean notebooks-refresh bench clean distclean

@@ -6,7 +6,9 @@ One pair per neuron family: ``lif`` (LIF, PLIF, KLIF), ``clif``, ``ilif``, ``gli
 multi-step forward in one call (elements in parallel with OpenMP, T inside) and a hand-derived backward through
 time (the recursions are written at the top of ``csrc/lif.h``, ``csrc/clif.h``, ``csrc/ilif.h``, ``csrc/glif.h``).
 With ``record`` the forward also writes the states of every step (H, V and the neuron's own: KLIF F, CLIF M,
-ILIF A and M) into one ``[R, T, N]`` output, the very values its recursion computes.
+ILIF A and M) into one ``[R, T, N]`` output, the very values its recursion computes; records of 8 MiB or more
+per state go out through non-temporal stores (``csrc/step.h``, ``put_row``: copies, the same bits), which skip
+reading every destination line before overwriting it (LIF at T = 8, N = 2^20: 7.8 -> 5.6 ms).
 
 Saved for backward: only the input ``x`` (kept by reference, no copy when it is already contiguous) and the
 initial state; the backward recomputes H (and M, A, σ terms) block by block in cache before running the

@@ -139,3 +139,49 @@ def test_double_backward_across_chunks_counts_shared_parameters_once(kind):
         if b is None:
             continue
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
+
+
+def _stream_min_bytes() -> int:
+    """SNN_STREAM_MIN_BYTES of csrc/step.h: records of at least this many bytes per state are written with
+    non-temporal stores."""
+    import re
+    from pathlib import Path
+
+    import snnlab.kernels as K
+
+    text = (Path(K.__file__).parent / "csrc" / "step.h").read_text()
+    m = re.search(r"#define SNN_STREAM_MIN_BYTES \(\(int64_t\)(\d+) << (\d+)\)", text)
+    assert m, "SNN_STREAM_MIN_BYTES not found in csrc/step.h"
+    return int(m.group(1)) << int(m.group(2))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_streamed_records_equal_the_reference(kind, dtype):
+    """Records large enough to be written with non-temporal stores (csrc/step.h, FN(put_row)), with an odd
+    number of elements so that most rows start off a 16-byte boundary (plain stores at both ends, streamed in
+    between): the same states as the reference loop, and below the threshold the same as plain stores."""
+    T, C = 7, 3
+    size = torch.finfo(dtype).bits // 8
+    L = _stream_min_bytes() // (T * C * size) + 1
+    L += 1 - L % 2  # odd: rows t·N start unaligned for odd t
+    assert T * C * L * size >= _stream_min_bytes()
+    fast, ref = _pair(kind, OPTIONS[0], dtype)
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(T, 1, C, L, generator=g, dtype=dtype) * 0.9 + 0.6
+    with torch.no_grad():
+        s, rec = fast(x, record=True)
+        s_ref, rec_ref = ref(x, record=True)
+    assert torch.equal(s, s_ref)
+    for key in rec_ref:
+        if kind in EXACT:
+            assert torch.equal(rec[key], rec_ref[key]), key
+        else:
+            tol = 1e-5 if dtype == torch.float32 else 1e-12
+            torch.testing.assert_close(rec[key], rec_ref[key], rtol=tol, atol=tol)
+    # a slice below the threshold takes plain stores: the same values element for element
+    fast.reset()
+    with torch.no_grad():
+        s_small, rec_small = fast(x[..., :1001].contiguous(), record=True)
+    for key in rec_ref:
+        assert torch.equal(rec_small[key], rec[key][..., :1001]), key

@@ -28,6 +28,7 @@ INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *rest
     /* three passes per step, with the two sigmoids over the whole block in between (FN(sigmoid_n): 16 lanes at
      * a time with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
     real hl[BLOCK], el[BLOCK], ql[BLOCK], sl[BLOCK], ssink[BLOCK], msink[BLOCK];
+    const int strm = rh && FN(stream_records)(p); /* record=True on a large call: the records streamed */
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_out ? s_out + t * N + i0 : ssink;
@@ -56,8 +57,10 @@ INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *rest
             st[b] = s;
         }
         if (rh) { /* record=True: H, V, M of step t */
-            real *restrict rht = rh + t * N + i0, *restrict rvt = rv + t * N + i0, *restrict rmt = rm + t * N + i0;
-            for (int b = 0; b < nb; b++) { rht[b] = hb[b]; rvt[b] = v[b]; rmt[b] = m[b]; }
+            const int64_t o = t * N + i0;
+            FN(put_row)(rh + o, hb, nb, strm);
+            FN(put_row)(rv + o, v, nb, strm);
+            FN(put_row)(rm + o, m, nb, strm);
         }
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; } /* vT, mT: already offset to the block */
@@ -120,6 +123,7 @@ HOT static void FN(clif_fwd_range)(const params_t *p, const real *x, const real 
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
         WITH_P2(p, FN(clif_fwd_block)(p, P2, x, v0, m0, s, vT + i0, mT + i0, NULL, rh, rv, rm, i0, nb));
     }
+    if (rh) FN(rows_done)(FN(stream_records)(p));
 }
 
 #define CLIF_BWD(KIND) \

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* _mm_stream_ps / _pd, _mm_sfence: step.h's record rows */
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif

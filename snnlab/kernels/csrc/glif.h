@@ -136,7 +136,7 @@ INLINE void FN(glif_fwd_block)(const params_t *p, const glif_coef_t *cf, const r
         if (mode == 2) FN(glif_fwd_row)(2, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
         else if (mode == 1) FN(glif_fwd_row)(1, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
         else FN(glif_fwd_row)(0, nb, xt, ac, dc, lc, gc, qc, thc, v, sp, st, hb);
-        if (rh) memcpy(rh + t * N + i0, v, (size_t)nb * sizeof(real)); /* record=True: H of step t (= V) */
+        if (rh) FN(put_row)(rh + t * N + i0, v, nb, FN(stream_records)(p)); /* record=True: H of step t (= V) */
     }
     if (vT)
         for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
@@ -284,6 +284,7 @@ HOT static void FN(glif_fwd_range)(const params_t *p, const glif_coef_t *cf, con
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
         FN(glif_fwd_block)(p, cf, x, v0, s0, s, NULL, vT, rh, i0, nb);
     }
+    if (rh) FN(rows_done)(FN(stream_records)(p));
 }
 
 #define GLIF_BWD(KIND) FN(glif_bwd_block)(p, KIND, cf, x, v0, s0, gs, gvT, gx, gv0, gs0, buf, i0, nb, acc)

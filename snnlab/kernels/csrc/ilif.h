@@ -38,6 +38,7 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
     /* two passes per step with the sigmoid over the whole block in between (FN(sigmoid_n): 16 lanes at a time
      * with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
     real rl[BLOCK], ql[BLOCK], ssink[BLOCK], hsink[BLOCK], asink[BLOCK];
+    const int strm = rh && FN(stream_records)(p); /* record=True on a large call: the records streamed */
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_out ? s_out + t * N + i0 : ssink;
@@ -66,7 +67,10 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
         for (int b = 0; b < nb; b++) v[b] = rl[b] - sp[b] * qb[b];
         if (rh) { /* record=True: H, V, A, M of step t */
             const int64_t o = t * N + i0;
-            for (int b = 0; b < nb; b++) { rh[o + b] = hb[b]; rv[o + b] = v[b]; ra[o + b] = a[b]; rm[o + b] = m[b]; }
+            FN(put_row)(rh + o, hb, nb, strm);
+            FN(put_row)(rv + o, v, nb, strm);
+            FN(put_row)(ra + o, a, nb, strm);
+            FN(put_row)(rm + o, m, nb, strm);
         }
     }
     for (int b = 0; b < nb; b++) { vT[b] = v[b]; mT[b] = m[b]; aT[b] = a[b]; } /* already offset to the block */
@@ -150,6 +154,7 @@ HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real 
         WITH_P2(p, FN(ilif_fwd_block)(p, P2, x, v0, m0, a0, xp0, sp0, s, vT + i0, mT + i0, aT + i0, NULL, rh, rv, ra,
                                       rm, i0, nb));
     }
+    if (rh) FN(rows_done)(FN(stream_records)(p));
 }
 
 #define ILIF_BWD_ARGS P2, x, v0, m0, a0, xp0, sp0, gs, gvT, gmT, gaT, gx, gv0, gm0, ga0, gxp0, gsp0, buf, i0, nb

@@ -42,6 +42,8 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, c
     const int di = p->decay_input, vr0 = p->vr_zero, hard = p->hard, sr = klif && p->scale_reset;
     real itau;
     FN(tau_pow2)(p->tau, &itau);
+    const int strm = rec && FN(stream_records)(p);
+    real lh[rec ? BLOCK : 1], lf[rec && klif ? BLOCK : 1]; /* record=True: this step's H (and KLIF's F) */
     for (int64_t t = 0; t < T; t++) {
         const real *restrict xt = x + t * N + i0;
         real *restrict st = s_base + t * ss;
@@ -62,11 +64,16 @@ INLINE void FN(lif_fwd_block)(const params_t *p, const int klif, const int p2, c
             st[b] = s;
             ht[b] = h;
             vpt[b] = vprev;
-            if (rec) { /* record=True: H, V (and KLIF's F = U) of step t, [T, N] rows */
-                rh[t * N + i0 + b] = h;
-                rv[t * N + i0 + b] = vn;
-                if (klif) rf[t * N + i0 + b] = u;
+            if (rec) {
+                lh[b] = h;
+                if (klif) lf[b] = u;
             }
+        }
+        if (rec) { /* record=True: H, V (and KLIF's F = U) of step t, [T, N] rows */
+            const int64_t o = t * N + i0;
+            FN(put_row)(rh + o, lh, nb, strm);
+            FN(put_row)(rv + o, v, nb, strm);
+            if (klif) FN(put_row)(rf + o, lf, nb, strm);
         }
     }
 }
@@ -162,6 +169,7 @@ HOT static void FN(lif_fwd_range)(const params_t *p, int klif, const real *x, co
         else LIF_FWD(0, 0);
         for (int b = 0; b < nb; b++) vT[i0 + b] = v[b];
     }
+    if (rh) FN(rows_done)(FN(stream_records)(p));
 }
 #undef LIF_FWD
 

@@ -97,3 +97,43 @@ static void FN(sg_consts)(const params_t *p, real *c0, real *c1) {
     }
 }
 
+
+/* ---- record=True rows. A large call's records are written once and read long after (by then out of cache), so
+ * plain stores waste bandwidth reading every destination line in before overwriting it (read-for-ownership).
+ * FN(put_row) copies one step's n values of a block to its [T, N] row: with `stream`, the 16-byte-aligned middle
+ * goes through non-temporal SSE2 stores (movntps / movntpd: no read, written straight to memory), the unaligned
+ * ends through plain stores; else a plain copy. The values are copied, never recomputed: the same bits either
+ * way. FN(stream_records) says when to stream: records of at least SNN_STREAM_MIN_BYTES per state, past what
+ * the caches would keep anyway. A range that streamed ends with FN(rows_done) (sfence: the stores are visible
+ * before the parallel region's end hands the outputs back). ---- */
+#ifndef SNN_STREAM_MIN_BYTES
+#define SNN_STREAM_MIN_BYTES ((int64_t)8 << 20)
+#endif
+INLINE int FN(stream_records)(const params_t *p) {
+    return p->T * p->N * (int64_t)sizeof(real) >= SNN_STREAM_MIN_BYTES;
+}
+
+INLINE void FN(put_row)(real *restrict dst, const real *restrict src, int n, const int stream) {
+#if defined(__SSE2__)
+    if (stream) {
+        int b = 0;
+        for (; b < n && ((uintptr_t)(dst + b) & 15); b++) dst[b] = src[b];
+#if defined(SNN_DTYPE_F64)
+        for (; b + 2 <= n; b += 2) _mm_stream_pd(dst + b, _mm_loadu_pd(src + b));
+#else
+        for (; b + 4 <= n; b += 4) _mm_stream_ps(dst + b, _mm_loadu_ps(src + b));
+#endif
+        for (; b < n; b++) dst[b] = src[b];
+        return;
+    }
+#endif
+    (void)stream;
+    memcpy(dst, src, (size_t)n * sizeof(real));
+}
+
+INLINE void FN(rows_done)(const int stream) {
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();
+#endif
+    (void)stream;
+}
