@@ -21,10 +21,8 @@ INLINE void FN(clif_fwd_block)(const params_t *p, const int p2, const real *rest
     real itau;
     FN(tau_pow2)(p->tau, &itau);
     real v[BLOCK], m[BLOCK];
-    for (int b = 0; b < nb; b++) {
-        v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
-        m[b] = m0 ? m0[i0 + b] : (real)0;
-    }
+    FN(load_or_fill)(v, v0 ? v0 + i0 : NULL, nb, hard ? vr : (real)0);
+    FN(load_or_fill)(m, m0 ? m0 + i0 : NULL, nb, (real)0);
     /* three passes per step, with the two sigmoids over the whole block in between (FN(sigmoid_n): 16 lanes at
      * a time with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
     real hl[BLOCK], el[BLOCK], ql[BLOCK], sl[BLOCK], ssink[BLOCK], msink[BLOCK];
@@ -79,7 +77,8 @@ INLINE void FN(clif_bwd_block)(const params_t *p, const int kind, const int p2, 
     real vtmp[BLOCK], mtmp[BLOCK];
     FN(clif_fwd_block)(p, p2, x, v0, m0, NULL, vtmp, mtmp, buf, NULL, NULL, NULL, i0, nb);
     real cv[BLOCK], cm[BLOCK], minit[BLOCK];
-    for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; minit[b] = m0 ? m0[i0 + b] : (real)0; }
+    for (int b = 0; b < nb; b++) { cv[b] = gvT[i0 + b]; cm[b] = gmT[i0 + b]; }
+    FN(load_or_fill)(minit, m0 ? m0 + i0 : NULL, nb, (real)0);
     const real rdet = det ? (real)0 : (real)1;
     real gl[BLOCK];
     for (int64_t t = T - 1; t >= 0; t--) {

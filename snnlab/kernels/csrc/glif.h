@@ -229,9 +229,9 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
     for (int b = 0; b < nb; b++) {
         cH[b] = gvT[i0 + b];
         cS[b] = (real)0;
-        vinit[b] = v0 ? v0[i0 + b] : (real)0;
         ad[b] = al[b] = ag[b] = aq[b] = ath[b] = (real)0;
     }
+    FN(load_or_fill)(vinit, v0 ? v0 + i0 : NULL, nb, (real)0);
     int rb[BLOCK], rn[BLOCK];
     const int nr = FN(glif_runs)(ch, nb, rb, rn);
     const int mode0 = v0 ? (s0 ? 2 : 1) : 0;
@@ -247,7 +247,7 @@ INLINE void FN(glif_bwd_block)(const params_t *p, const int kind, const glif_coe
             for (int b = 0; b < nb; b++) spv[b] = (vp[b] - thc[b] >= (real)0) ? (real)1 : (real)0;
         } else {
             vp = vinit;
-            for (int b = 0; b < nb; b++) spv[b] = s0 ? s0[i0 + b] : (real)0;
+            FN(load_or_fill)(spv, s0 ? s0 + i0 : NULL, nb, (real)0);
         }
         FN(glif_gain)(cf, t, ch, nb, ac);
         for (int b = 0; b < nb; b++) gl[b] = hb[b] - thc[b];

@@ -28,13 +28,11 @@ INLINE void FN(ilif_fwd_block)(const params_t *p, const int p2, const real *rest
     real itau;
     FN(tau_pow2)(p->tau, &itau);
     real v[BLOCK], m[BLOCK], a[BLOCK], xp[BLOCK], sp[BLOCK];
-    for (int b = 0; b < nb; b++) {
-        v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
-        m[b] = m0 ? m0[i0 + b] : (real)0;
-        a[b] = a0 ? a0[i0 + b] : (real)0;
-        xp[b] = xp0 ? xp0[i0 + b] : (real)0;
-        sp[b] = sp0 ? sp0[i0 + b] : (real)0;
-    }
+    FN(load_or_fill)(v, v0 ? v0 + i0 : NULL, nb, hard ? vr : (real)0);
+    FN(load_or_fill)(m, m0 ? m0 + i0 : NULL, nb, (real)0);
+    FN(load_or_fill)(a, a0 ? a0 + i0 : NULL, nb, (real)0);
+    FN(load_or_fill)(xp, xp0 ? xp0 + i0 : NULL, nb, (real)0);
+    FN(load_or_fill)(sp, sp0 ? sp0 + i0 : NULL, nb, (real)0);
     /* two passes per step with the sigmoid over the whole block in between (FN(sigmoid_n): 16 lanes at a time
      * with AVX-512); rows go to buf (the backward's recomputation) or to local scratch */
     real rl[BLOCK], ql[BLOCK], ssink[BLOCK], hsink[BLOCK], asink[BLOCK];
@@ -141,8 +139,13 @@ INLINE void FN(ilif_bwd_block)(const params_t *p, const int kind, const int p2, 
     if (gv0) for (int b = 0; b < nb; b++) gv0[i0 + b] = cv[b];
     if (gm0) for (int b = 0; b < nb; b++) gm0[i0 + b] = cm[b];
     if (ga0) for (int b = 0; b < nb; b++) ga0[i0 + b] = ki * ca[b];
-    if (gxp0) for (int b = 0; b < nb; b++) gxp0[i0 + b] = ki * ca[b] * (sp0 ? sp0[i0 + b] : (real)0);
-    if (gsp0) for (int b = 0; b < nb; b++) gsp0[i0 + b] = ki * ca[b] * (xp0 ? xp0[i0 + b] : (real)0);
+    if (gxp0 || gsp0) {
+        real sp[BLOCK], xp[BLOCK];
+        FN(load_or_fill)(sp, sp0 ? sp0 + i0 : NULL, nb, (real)0);
+        FN(load_or_fill)(xp, xp0 ? xp0 + i0 : NULL, nb, (real)0);
+        if (gxp0) for (int b = 0; b < nb; b++) gxp0[i0 + b] = ki * ca[b] * sp[b];
+        if (gsp0) for (int b = 0; b < nb; b++) gsp0[i0 + b] = ki * ca[b] * xp[b];
+    }
 }
 
 HOT static void FN(ilif_fwd_range)(const params_t *p, const real *x, const real *v0, const real *m0,

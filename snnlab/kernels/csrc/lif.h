@@ -91,7 +91,7 @@ INLINE void FN(lif_bwd_block)(const params_t *p, const int klif, const int kind,
     FN(sg_consts)(p, &c0, &c1);
     FN(tau_pow2)(p->tau, &itau);
     real v[BLOCK], sink[BLOCK];
-    for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (hard ? vr : (real)0);
+    FN(load_or_fill)(v, v0 ? v0 + i0 : NULL, nb, hard ? vr : (real)0);
     real *hbuf = buf, *vpbuf = buf + T * BLOCK;
     FN(lif_fwd_block)(p, klif, p2, x, v, sink, 0, hbuf, BLOCK, vpbuf, BLOCK, 0, NULL, NULL, NULL, i0, nb);
     real cv[BLOCK], at[BLOCK], ak[BLOCK];
@@ -163,7 +163,7 @@ HOT static void FN(lif_fwd_range)(const params_t *p, int klif, const real *x, co
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((p->N - i0) < BLOCK ? (p->N - i0) : BLOCK);
-        for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (p->hard ? (real)p->vreset : (real)0);
+        FN(load_or_fill)(v, v0 ? v0 + i0 : NULL, nb, p->hard ? (real)p->vreset : (real)0);
         if (rh) { if (klif) LIF_FWD(1, 1); else LIF_FWD(0, 1); }
         else if (klif) LIF_FWD(1, 0);
         else LIF_FWD(0, 0);
@@ -222,7 +222,7 @@ INLINE void FN(lif_fwd_code_blocks)(const params_t *p, const int p2, const real 
     for (int64_t blk = blk0; blk < blk1; blk++) {
         int64_t i0 = blk * BLOCK;
         int nb = (int)((N - i0) < BLOCK ? (N - i0) : BLOCK);
-        for (int b = 0; b < nb; b++) v[b] = v0 ? v0[i0 + b] : (real)0;
+        FN(load_or_fill)(v, v0 ? v0 + i0 : NULL, nb, (real)0);
         for (int64_t t = 0; t < T; t++) {
             const real *restrict xt = x + t * N + i0;
             real *restrict st = s + t * N + i0;
