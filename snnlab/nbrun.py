@@ -144,6 +144,14 @@ def make_jobs(makeflags: str | None) -> int | None:
     return None if jobs == 1 else jobs
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, e.g. a container's or taskset's), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def slot_threads(makeflags: str | None, cpus: int | None) -> int | None:
     """Threads for one notebook when ``make`` runs several jobs: ``cpus // jobs`` (at least 1; 1 for ``-j``
     without a limit); None when make runs one job at a time (torch's default: every core)."""
@@ -172,7 +180,7 @@ def execute(path: Path, profile: str, out: Path | None = None, extra: dict | Non
     if profile == "paper-dryrun":  # the dry run reads fake datasets only, never the real ones
         os.environ["SNNLAB_DATA"] = str(_dryrun_data())
     os.environ.setdefault("MPLBACKEND", "Agg")
-    threads = slot_threads(os.environ.get("MAKEFLAGS"), os.cpu_count())
+    threads = slot_threads(os.environ.get("MAKEFLAGS"), _cpus())
     if threads is not None and "OMP_NUM_THREADS" not in os.environ:
         os.environ["OMP_NUM_THREADS"] = str(threads)
     tmp = out.with_name(f".running.{out.name}")

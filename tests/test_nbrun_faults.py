@@ -102,7 +102,7 @@ def test_make_jobs_sets_the_kernel_threads(tmp_path, monkeypatch):
     monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
     monkeypatch.setenv("SNNLAB_NOTEBOOK", "restored after the test")
     nb = _write_nb(tmp_path / "nb.ipynb")
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(nbrun, "_cpus", lambda: 4)
     monkeypatch.setenv("MAKEFLAGS", " -j2 --jobserver-auth=3,4")
     for given, expected in ((None, "2"), ("3", "3")):
         if given is None:

@@ -101,7 +101,7 @@ static void FN(sg_consts)(const params_t *p, real *c0, real *c1) {
 /* ---- dst[b] = src ? src[b] : fill for b < nb (an initial state, or its default when the caller gave none). The
  * test on src stays outside the loops: written as a select inside one loop, gcc (built with -fno-unswitch-loops)
  * vectorises it into masked loads (vmaskmovps) that still address src when it is NULL, and on AMD Zen each such
- * load takes a microcode assist: LIF's coded forward at T = 1, N = 802,816 took 7.7 ms instead of 0.9 ms. ---- */
+ * load takes a microcode assist: LIF's coded forward at T = 1, N = 802,816 took 7.7 ms instead of 0.52 ms. ---- */
 INLINE void FN(load_or_fill)(real *restrict dst, const real *restrict src, int nb, const real fill) {
     if (src) {
         for (int b = 0; b < nb; b++) dst[b] = src[b];
