@@ -55,9 +55,10 @@ def _build(kind, sg, w, o, backend, dtype):
     return neurons.build(kind, **params).to(dtype)
 
 
-def run(case, backend, dtype=torch.float64, seed=0):
+def run(case, backend, dtype=torch.float64, seed=0, device="cpu"):
     """Run ``case`` on the reference loop and on ``backend``: returns the two results, each
-    ``(spikes, {state}, [dL/dx0, dL/dx1, dL/dparam...])`` (detached)."""
+    ``(spikes, {state}, [dL/dx0, dL/dx1, dL/dparam...])`` (detached). The data are drawn on the CPU and moved to
+    ``device`` (the same values on every device); both modules run there."""
     kind, sg, w, value, (chunk, t, i), o = case
     g = torch.Generator().manual_seed(seed)
     xs = [torch.randn(T0, *SHAPE, generator=g, dtype=dtype) * 1.2 + 0.7,
@@ -65,11 +66,12 @@ def run(case, backend, dtype=torch.float64, seed=0):
     xs[chunk].view(xs[chunk].shape[0], -1)[t, i] = float(value)
     wts = [torch.randn(T1, *SHAPE, generator=g, dtype=dtype)] + [torch.randn(SHAPE, generator=g, dtype=dtype)
                                                                     for _ in range(5)]
-    ref = _build(kind, sg, w, o, "reference", dtype)
-    fast = _build(kind, sg, w, o, backend, dtype)
+    xs, wts = [v.to(device) for v in xs], [v.to(device) for v in wts]
+    ref = _build(kind, sg, w, o, "reference", dtype).to(device)
+    fast = _build(kind, sg, w, o, backend, dtype).to(device)
     with torch.no_grad():  # spread the parameters (GLIF's gates, KLIF's k...) identically
         for p in ref.parameters():
-            p.copy_(p + 0.3 * torch.randn(p.shape, generator=g, dtype=p.dtype).clamp(-1, 1))
+            p.copy_(p + 0.3 * torch.randn(p.shape, generator=g, dtype=p.dtype).clamp(-1, 1).to(p.device))
     fast.load_state_dict(ref.state_dict())
     out = []
     for mod in (ref, fast):

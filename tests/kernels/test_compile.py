@@ -90,3 +90,37 @@ def test_compiled_state_continues_across_calls():
     eager = two_chunks(net, x)[0]
     torch.testing.assert_close(torch.compile(two_chunks, backend="aot_eager")(net, x)[0], eager)
     torch.testing.assert_close(_step(net, x)[0], eager)  # = one call over all T steps
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (benchmarks/gpu_check.sh runs it)")
+def test_cuda_compile_has_no_graph_break_and_matches_eager():
+    """On a GPU: the Triton custom ops compile with the network (zero graph breaks, one graph, the kernels in it)
+    and the compiled step gives eager mode's outputs and gradients. float32 (the Triton kernels' state type); no
+    BatchNorm between the neurons, so that the compiled graph's reordered arithmetic has nothing to reorder in
+    front of a threshold."""
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    layers = []
+    for kind in KINDS:
+        params = dict(T=T) if kind == "glif" else {}
+        if kind in ("lif", "clif"):
+            params["surrogate"] = "sigmoid"
+        layers += [TimeFold(nn.Linear(F, F)), neurons.build(kind, backend="auto", **params)]
+    net = nn.Sequential(*layers, TimeFold(nn.Linear(F, 2))).cuda()
+    x = torch.randn(T, B, F, device="cuda") + 0.5
+    explanation = torch._dynamo.explain(_step)(net, x)
+    assert explanation.graph_break_count == 0, [str(b.reason)[:300] for b in explanation.break_reasons]
+    assert explanation.graph_count == 1
+    ops = [str(n.target) for g in explanation.graphs for n in g.graph.nodes if n.op == "call_function"]
+    for name in ("triton_lif", "triton_clif", "triton_ilif", "triton_glif"):
+        assert any(f"snnlab.{name}" in o for o in ops), (name, ops)
+    torch._dynamo.reset()
+    out_e, grads_e = _grads(net, x, _step)
+    compiled = torch.compile(_step)
+    for _ in range(2):
+        out_c, grads_c = _grads(net, x, compiled)
+        assert torch.equal(out_c != 0, out_e != 0)
+        torch.testing.assert_close(out_c, out_e, rtol=1e-5, atol=1e-6)
+        for ge, gc in zip(grads_e, grads_c):
+            torch.testing.assert_close(gc, ge, rtol=1e-4, atol=1e-6)
+    assert any(float(g.abs().sum()) > 0 for g in grads_e[1:])

@@ -32,11 +32,11 @@ def _build(kind, sg, width, options, backend, dtype=torch.float64):
     return neurons.build(kind, **params).to(dtype)
 
 
-def _penalty_grads(mod, seed, dtype=torch.float64):
+def _penalty_grads(mod, seed, dtype=torch.float64, device="cpu"):
     g = torch.Generator().manual_seed(seed)
-    inp = (torch.randn(7, *SHAPE, generator=g, dtype=dtype) * 1.2 + 0.7).requires_grad_()
-    u = (1.0 + 0.3 * torch.randn(SHAPE[-1], generator=g, dtype=dtype)).requires_grad_()
-    w = torch.randn(4, *SHAPE, generator=g, dtype=dtype).requires_grad_()
+    inp = (torch.randn(7, *SHAPE, generator=g, dtype=dtype) * 1.2 + 0.7).to(device).requires_grad_()
+    u = (1.0 + 0.3 * torch.randn(SHAPE[-1], generator=g, dtype=dtype)).to(device).requires_grad_()
+    w = torch.randn(4, *SHAPE, generator=g, dtype=dtype).to(device).requires_grad_()
     x = inp * u
     mod.reset()
     s1 = mod(x[:3])

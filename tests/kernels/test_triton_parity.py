@@ -1,4 +1,6 @@
-"""Triton kernels vs the reference loop, run by the Triton interpreter on CPU tensors (no GPU in CI).
+"""Triton kernels vs the reference loop, run by the Triton interpreter on CPU tensors (no GPU in CI), or compiled
+on a GPU when ``SNNLAB_TRITON_DEVICE=cuda`` (benchmarks/gpu_check.sh: the same cases and bounds, the kernels as
+the GPU runs them; the cases are spread over several worker processes there).
 
 The interpreter is selected by TRITON_INTERPRET=1, which must be set before triton is imported, so the cases run
 in one subprocess (tests/kernels/triton_parity_worker.py) and each is checked here: spikes identical, states and
@@ -24,15 +26,30 @@ import nonfinite_cases as nf  # noqa: E402
 import triton_parity_worker as worker  # noqa: E402  (only its CASES list; it sets TRITON_INTERPRET itself)
 
 
+DEVICE = os.environ.get("SNNLAB_TRITON_DEVICE", "cpu")
+if DEVICE not in ("cpu", "cuda"):
+    raise ValueError(f"SNNLAB_TRITON_DEVICE={DEVICE!r}: use 'cpu' (the interpreter) or 'cuda' (a GPU)")
+
+
 @pytest.fixture(scope="module")
 def results():
-    env = dict(os.environ, TRITON_INTERPRET="1")
     root = HERE.parents[1]
+    env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
-    proc = subprocess.run([sys.executable, str(HERE / "triton_parity_worker.py")], capture_output=True, text=True,
-                          env=env, cwd=root, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if DEVICE == "cpu":
+        env["TRITON_INTERPRET"] = "1"
+        shards = 1
+    else:
+        env.pop("TRITON_INTERPRET", None)
+        shards = max(1, min(8, os.cpu_count() or 1))
+    cmd = [sys.executable, str(HERE / "triton_parity_worker.py"), "--device", DEVICE, "--shards", str(shards)]
+    procs = [subprocess.Popen(cmd + ["--shard", str(i)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env, cwd=root) for i in range(shards)]
+    rows = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err[-4000:]
+        rows += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     return {r["index"]: r for r in rows}
 
 

@@ -1,16 +1,29 @@
-"""Run the Triton kernels under the interpreter (TRITON_INTERPRET=1, CPU tensors) against the reference loop.
+"""Run the Triton kernels against the reference loop: under the interpreter (TRITON_INTERPRET=1, CPU tensors), or
+compiled on a GPU with ``--device cuda`` (both modules and all tensors there; the data are drawn on the CPU, so
+the cases are the same values on both).
 
 Executed in a subprocess by test_triton_parity.py (the interpreter must be chosen before triton is imported);
 prints one JSON line per case: spikes equal, max state error, max relative gradient errors (x of the chunk under
 test and of the reference chunk before it, through the initial state, then every module parameter).
+``--shard I --shards N`` runs every N-th item from the I-th (the GPU run spreads the compilations over processes).
 """
+import argparse
 import itertools
 import json
 import os
 import sys
 
 if __name__ == "__main__":  # (test_triton_parity.py also imports this file for CASES: keep its process clean)
-    os.environ["TRITON_INTERPRET"] = "1"
+    _ap = argparse.ArgumentParser()
+    _ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    _ap.add_argument("--shard", type=int, default=0)
+    _ap.add_argument("--shards", type=int, default=1)
+    ARGS = _ap.parse_args()
+    if ARGS.device == "cpu":
+        os.environ["TRITON_INTERPRET"] = "1"
+    else:
+        os.environ.pop("TRITON_INTERPRET", None)
+DEVICE = "cpu"  # set by __main__
 
 import torch  # noqa: E402
 
@@ -65,20 +78,20 @@ def run_glif_case(params, T, dtype_name, noncontig):
     nch = 3 if channels == "wide" else channels
     g = torch.Generator().manual_seed(11 + T)
     t_first = 0 if start == "none" else 2
-    ref = neurons.build("glif", T=t_first + T, channels=nch, backend="reference", **params)
-    fast = neurons.build("glif", T=t_first + T, channels=nch, backend="triton", **params)
+    ref = neurons.build("glif", T=t_first + T, channels=nch, backend="reference", **params).to(DEVICE)
+    fast = neurons.build("glif", T=t_first + T, channels=nch, backend="triton", **params).to(DEVICE)
     with torch.no_grad():
         for w in ref.parameters():
-            w.copy_(torch.rand(w.shape, generator=g) * 3.0 - 1.5)
+            w.copy_((torch.rand(w.shape, generator=g) * 3.0 - 1.5).to(DEVICE))
     if nch is not None and dtype != torch.float32:
         fast.to(dtype)
     fast.load_state_dict(ref.state_dict())
     ref.load_state_dict(fast.state_dict())
-    x0 = glif_input(t_first, channels, False, g) if t_first else None
-    x = glif_input(T, channels, noncontig, g)
+    x0 = glif_input(t_first, channels, False, g).to(DEVICE) if t_first else None
+    x = glif_input(T, channels, noncontig, g).to(DEVICE)  # (.to keeps the transposed strides)
     assert x.is_contiguous() != noncontig
-    wts = torch.randn(x.shape, generator=g)
-    wv, ws = torch.randn(x.shape[1:], generator=g), torch.randn(x.shape[1:], generator=g)
+    wts = torch.randn(x.shape, generator=g).to(DEVICE)
+    wv, ws = torch.randn(x.shape[1:], generator=g).to(DEVICE), torch.randn(x.shape[1:], generator=g).to(DEVICE)
     out = []
     for mod in (ref, fast):
         mod.reset()
@@ -118,12 +131,12 @@ def run_case(kind, params, T, dtype_name, noncontig):
         return run_glif_case(params, T, dtype_name, noncontig)
     dtype = getattr(torch, dtype_name)
     g = torch.Generator().manual_seed(7)
-    x0 = (torch.randn(2, 2, 33, generator=g) * 1.2 + 0.7)
-    base = torch.randn(T, 33, 2, generator=g) * 1.2 + 0.7
+    x0 = (torch.randn(2, 2, 33, generator=g) * 1.2 + 0.7).to(DEVICE)
+    base = (torch.randn(T, 33, 2, generator=g) * 1.2 + 0.7).to(DEVICE)
     x = base.transpose(1, 2) if noncontig else base.transpose(1, 2).contiguous()
-    wts = torch.randn(T, 2, 33, generator=g)
-    ref = neurons.build(kind, backend="reference", **params)
-    fast = neurons.build(kind, backend="triton", **params)
+    wts = torch.randn(T, 2, 33, generator=g).to(DEVICE)
+    ref = neurons.build(kind, backend="reference", **params).to(DEVICE)
+    fast = neurons.build(kind, backend="triton", **params).to(DEVICE)
     fast.load_state_dict(ref.state_dict())
     out = []
     for mod in (ref, fast):
@@ -149,8 +162,8 @@ def glif_saved():
     into [T, ...]-sized ones and the rest, next to x's and H's sizes."""
     from saved import saved_storages
 
-    x = (torch.randn(6, 4, 5, 40) + 0.5).requires_grad_()
-    mod = neurons.build("glif", T=6, channels=5, backend="triton")
+    x = (torch.randn(6, 4, 5, 40) + 0.5).to(DEVICE).requires_grad_()
+    mod = neurons.build("glif", T=6, channels=5, backend="triton").to(DEVICE)
     seen = saved_storages(mod, x)[1]
     big = sorted(n for n in seen.values() if n > 6 * 5 * 8)
     return {"index": "glif_saved", "big": big, "small_total": sum(seen.values()) - sum(big),
@@ -161,7 +174,7 @@ def nonfinite(i, case):
     """A NaN/Inf case of nonfinite_cases.py on the Triton kernels (float32): the differences from the reference."""
     import nonfinite_cases as nf
 
-    ref, fast = nf.run(case, "triton", torch.float32)
+    ref, fast = nf.run(case, "triton", torch.float32, device=DEVICE)
     return {"index": f"nf{i}", "problems": nf.compare(ref, fast, rtol=3e-5)}
 
 
@@ -170,18 +183,18 @@ def double_backward(i, kind, sg, width):
     both float32: the largest relative difference of the first- and second-order gradients."""
     import test_double_backward as db
 
-    ref = db._build(kind, sg, width, {}, "reference", dtype=torch.float32)
+    ref = db._build(kind, sg, width, {}, "reference", dtype=torch.float32).to(DEVICE)
     with torch.no_grad():
         for p in ref.parameters():
-            p.add_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(1), dtype=p.dtype))
-    fast = db._build(kind, sg, width, {}, "triton", dtype=torch.float32)
+            p.add_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(1), dtype=p.dtype).to(DEVICE))
+    fast = db._build(kind, sg, width, {}, "triton", dtype=torch.float32).to(DEVICE)
     fast.load_state_dict(ref.state_dict())
-    db._penalty_grads(ref, seed=5, dtype=torch.float32)
+    db._penalty_grads(ref, seed=5, dtype=torch.float32, device=DEVICE)
     try:  # the Triton ops refuse create_graph=True (snnlab/kernels/ops.py): they do not keep x for a recomputation
-        db._penalty_grads(fast, seed=5, dtype=torch.float32)
+        db._penalty_grads(fast, seed=5, dtype=torch.float32, device=DEVICE)
     except RuntimeError as exc:
         return {"index": f"db{i}", "refused": str(exc)}
-    out = [db._penalty_grads(mod, seed=5, dtype=torch.float32) for mod in (ref, fast)]
+    out = [db._penalty_grads(mod, seed=5, dtype=torch.float32, device=DEVICE) for mod in (ref, fast)]
     rel = []
     for a, b in zip(out[0][0] + out[0][1], out[1][0] + out[1][1]):
         if a is not None:
@@ -199,13 +212,18 @@ if __name__ == "__main__":
     import nonfinite_cases
 
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # numpy's "invalid value" in the interpreter
-    print(json.dumps(glif_saved()), flush=True)
-    for i, case in enumerate(nonfinite_cases.cases()):
-        print(json.dumps(nonfinite(i, case)), flush=True)
-    for i, case in enumerate(DOUBLE_BACKWARD):
-        print(json.dumps(double_backward(i, *case)), flush=True)
-    for idx, case in enumerate(CASES):
-        res = run_case(*case)
-        res.update(index=idx, kind=case[0], params=case[1], T=case[2], dtype=case[3], noncontig=case[4])
+    DEVICE = ARGS.device
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        sys.exit("triton_parity_worker: --device cuda, but torch sees no CUDA device")
+    items = [(glif_saved, ())] + [(nonfinite, (i, c)) for i, c in enumerate(nonfinite_cases.cases())] \
+        + [(double_backward, (i,) + tuple(c)) for i, c in enumerate(DOUBLE_BACKWARD)] \
+        + [(None, (idx, c)) for idx, c in enumerate(CASES)]
+    for fn, args in items[ARGS.shard::ARGS.shards]:
+        if fn is None:
+            idx, case = args
+            res = run_case(*case)
+            res.update(index=idx, kind=case[0], params=case[1], T=case[2], dtype=case[3], noncontig=case[4])
+        else:
+            res = fn(*args)
         print(json.dumps(res), flush=True)
     sys.exit(0)
