@@ -3,6 +3,8 @@
 #
 #     bash benchmarks/gpu_check.sh [OUT_DIR]          # default OUT_DIR: build/gpu-check
 #
+# 0. (SWEEP=1, the default) the kernels' tile: BLOCK x warps per program swept (benchmarks/gpu_kernels.py
+#    --sweep -> gpu-sweep.json); the best tile is exported (SNNLAB_TRITON_BLOCK/WARPS) for everything after it;
 # 1. the Triton kernels against the reference loop on the GPU: tests/kernels/test_triton_parity.py with
 #    SNNLAB_TRITON_DEVICE=cuda (the interpreter tests' grid: every neuron, fp32/bf16/fp16 inputs, T of 1, 2, 7,
 #    continued state, non-contiguous inputs, NaN/Inf, double backward refused) and the CUDA compile test
@@ -57,6 +59,19 @@ except Exception as exc:
 import snnlab
 print("snnlab from", snnlab.__file__)
 PY
+
+if [ "${SWEEP:-1}" = 1 ]; then
+    echo "== 0. the kernels' tile (elements x warps per program) swept at T = 8, N = 2^24 (limit ${LIMIT_SWEEP:-120} s)"
+    t0=$(date +%s)
+    timeout "${LIMIT_SWEEP:-120}" "$PY" benchmarks/gpu_kernels.py --sweep "$OUT_DIR/gpu-sweep.json" --repeats 7 \
+        | tee /tmp/snnlab-sweep.txt
+    best=$(grep '^BEST_TILE' /tmp/snnlab-sweep.txt | tail -n 1)
+    if [ -n "$best" ]; then
+        set -- $best
+        export SNNLAB_TRITON_BLOCK=$2 SNNLAB_TRITON_WARPS=$3
+    fi
+    echo "sweep: $(( $(date +%s) - t0 )) s; the rest runs with BLOCK=${SNNLAB_TRITON_BLOCK:-default} warps=${SNNLAB_TRITON_WARPS:-default}"
+fi
 
 echo "== 1. Triton kernels vs the reference loop on the GPU (limit ${LIMIT_TESTS} s)"
 t0=$(date +%s)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import platform
 import statistics
 import sys
@@ -163,6 +164,66 @@ def measure(kind: str, T: int, N: int, device: torch.device, repeats: int, warmu
     return row
 
 
+SWEEP_TILES = ((256, 4), (512, 4), (1024, 4), (1024, 8), (2048, 8))
+SWEEP_NEURONS = ("lif", "plif", "clif", "ilif", "glif")
+
+
+def sweep(kinds, T: int, N: int, device: torch.device, tiles, repeats: int, warmup: int, nb) -> dict:
+    """Forward+backward of snnlab's Triton kernels per tile (``BLOCK`` elements and ``NUM_WARPS`` warps per
+    program, ``snnlab.kernels.triton``'s launch settings) per neuron; each tile's spikes and dL/dX against the
+    first tile's (the tiling must not change a value). ``best``: the tile with the smallest geometric mean, over
+    the neurons, of its time over that neuron's fastest tile."""
+    import snnlab.kernels.triton as tk
+
+    saved = (tk.BLOCK, tk.NUM_WARPS)
+    g = torch.Generator().manual_seed(0)
+    x = (torch.randn(T, N, generator=g) * 0.8 + 0.6).to(device).requires_grad_()
+    grad = torch.randn(T, N, generator=g).to(device)
+    timer = Timer(device)
+    rows = []
+    try:
+        for kind in kinds:
+            mod = nb.snnlab_module(kind, "triton", T).to(device)
+            first = None
+            for block, warps in tiles:
+                tk.BLOCK, tk.NUM_WARPS = block, warps
+                row = {"neuron": kind, "block": block, "warps": warps}
+                try:
+                    for _ in range(warmup):
+                        nb.run_once(mod, x, grad)
+                    times = [timer(lambda: nb.run_once(mod, x, grad)) for _ in range(repeats)]
+                    nb._reset(mod)
+                    x.grad = None
+                    out = mod(x)
+                    out.backward(grad)
+                    res = (out.detach(), x.grad.detach().clone())
+                    nb._reset(mod)
+                    x.grad = None
+                    if first is None:
+                        first = res
+                    row.update(median_s=statistics.median(times), min_s=min(times),
+                               spikes_equal_first=bool(torch.equal(res[0], first[0])),
+                               grad_max_diff_first=float((res[1] - first[1]).abs().max()))
+                except Exception as exc:  # noqa: BLE001
+                    row["error"] = f"{type(exc).__name__}: {exc}"[:1000]
+                rows.append(row)
+                print(f"[gpu_kernels] sweep {kind} BLOCK={block} warps={warps}: "
+                      + (f"{row['median_s'] * 1e3:.3f} ms" if "median_s" in row else row["error"]), flush=True)
+    finally:
+        tk.BLOCK, tk.NUM_WARPS = saved
+    best_of = {k: min((r["median_s"] for r in rows if r["neuron"] == k and "median_s" in r), default=None)
+               for k in kinds}
+    score = {}
+    for tile in tiles:
+        rel = [r["median_s"] / best_of[r["neuron"]] for r in rows
+               if (r["block"], r["warps"]) == tuple(tile) and "median_s" in r and r["spikes_equal_first"]]
+        if len(rel) == len(kinds):
+            score[tile] = math.exp(statistics.fmean(math.log(v) for v in rel))
+    best = min(score, key=score.get) if score else None
+    return {"T": T, "N": N, "rows": rows, "geomean_over_best": {f"{b}x{w}": v for (b, w), v in score.items()},
+            "best": None if best is None else {"block": best[0], "warps": best[1]}}
+
+
 def summarize(rows, bw: float, bytes_min: int) -> list:
     out = []
     for r in rows:
@@ -207,12 +268,26 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--copy-bytes", type=int, default=2 << 30)
     ap.add_argument("--device", default="cuda", choices=("cuda", "cpu"))
+    ap.add_argument("--sweep", type=Path, default=None, metavar="JSON",
+                    help="only sweep the kernels' tile (BLOCK x warps) and write the result here; prints "
+                         "'BEST_TILE <block> <warps>' last")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit("gpu_kernels.py: torch sees no CUDA device (use --device cpu with TRITON_INTERPRET=1 for a smoke run)")
     nb = _bench_neurons()
+    if args.sweep:
+        res = sweep([k for k in SWEEP_NEURONS if k in args.neurons], args.T, args.N, device, SWEEP_TILES,
+                    args.repeats, args.warmup, nb)
+        res["env"] = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name() if device.type == "cuda"
+                      else None}
+        args.sweep.parent.mkdir(parents=True, exist_ok=True)
+        args.sweep.write_text(json.dumps(res, indent=1))
+        print(json.dumps(res["geomean_over_best"]), flush=True)
+        if res["best"]:
+            print(f"BEST_TILE {res['best']['block']} {res['best']['warps']}", flush=True)
+        return 0
     bw = copy_bandwidth(device, args.copy_bytes)
     print(f"[gpu_kernels] device-to-device copy: {bw / 1e9:.0f} GB/s (read + write)", flush=True)
     rows = []

@@ -85,7 +85,10 @@ def prepare(cfg, device: str, data_root: Path, run_dir: Path, **changes):
     cfg = cfg.replace(device=device, num_workers=0, progress="quiet", **changes)
     tr = Trainer(cfg, run_dir)
     tr.setup()
-    x, y = next(iter(tr._loader(tr.train_set, True, 0)))
+    ds = tr.train_set  # the first samples, collated as the training loader does (the fake sets are smaller than
+    # a batch, and a drop_last loader would give none)
+    collate = getattr(ds, "collate_fn", None) or torch.utils.data.default_collate
+    x, y = collate([ds[i] for i in range(min(len(ds), cfg.batch_size))])
     reps = math.ceil(cfg.batch_size / x.shape[0])
     x = x.repeat(reps, *([1] * (x.ndim - 1)))[:cfg.batch_size]
     y = y.repeat(reps, *([1] * (y.ndim - 1)))[:cfg.batch_size]

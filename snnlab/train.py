@@ -97,11 +97,14 @@ def get_rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore :func:`get_rng_state`'s states. The generator states are CPU byte tensors whatever device the
+    checkpoint was mapped to (a checkpoint loaded with ``map_location="cuda"`` holds them on the GPU, which
+    ``torch.set_rng_state`` refuses: "RNG state must be a torch.ByteTensor", seen on the first GPU resume)."""
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
+    torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 # ---------------------------------------------------------------------------------------------------- data

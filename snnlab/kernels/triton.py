@@ -24,6 +24,7 @@ GPU was available when they were written, so their GPU speed is unmeasured.
 # strings, which triton 3.0 (torch 2.4's) does not read as constexpr: "arange's arguments must be of type
 # tl.constexpr")
 import math
+import os
 
 import torch
 import triton
@@ -31,17 +32,21 @@ import triton.language as tl
 
 from snnlab.kernels.cpu import SURROGATE_KIND, _Surrogate, cfg_dict, glif_coefficients, neuron_cfg
 
-BLOCK = 256
+#: elements per program and warps per program of every kernel (the launch reads them at each call, so a
+#: benchmark can sweep them: benchmarks/gpu_kernels.py --sweep). The values come from that sweep on an H200
+#: (benchmarks/results/gpu-kernels.json); SNNLAB_TRITON_BLOCK / SNNLAB_TRITON_WARPS override them.
+BLOCK = int(os.environ.get("SNNLAB_TRITON_BLOCK", 256))
+NUM_WARPS = int(os.environ.get("SNNLAB_TRITON_WARPS", 4))
+if BLOCK < 16 or BLOCK & (BLOCK - 1):
+    raise ValueError(f"SNNLAB_TRITON_BLOCK={BLOCK}: must be a power of two >= 16")
 
 
 def _launch_opts():
     # no FMA contraction on GPU (the reference multiplies and adds separately); ignored by the interpreter
-    return {} if _interpreting() else {"enable_fp_fusion": False}
+    return {} if _interpreting() else {"enable_fp_fusion": False, "num_warps": NUM_WARPS}
 
 
 def _interpreting() -> bool:
-    import os
-
     return os.environ.get("TRITON_INTERPRET") == "1"
 
 

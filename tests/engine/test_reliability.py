@@ -232,3 +232,25 @@ def test_cli_turns_runtime_failures_into_one_line_errors(tmp_path, capsys, monke
     # a bad request stays exit status 2
     assert cli.main(["train", "smoke-lif", "--set", "lr=NaN", "--quiet"]) == 2
     assert "finite" in capsys.readouterr().err
+
+
+def test_rng_state_restored_from_a_checkpoint_mapped_to_another_device(monkeypatch):
+    """A checkpoint loaded with map_location="cuda" holds the generator states on the GPU; torch.set_rng_state
+    takes CPU byte tensors only ("RNG state must be a torch.ByteTensor": the first resume on a GPU failed so).
+    set_rng_state moves them back; here the 'GPU' tensor is a stand-in whose .cpu() gives the real state."""
+    import torch
+
+    from snnlab import train as train_mod
+
+    state = train_mod.get_rng_state()
+    real = state["torch"]
+
+    class OnAnotherDevice:
+        def cpu(self):
+            return real
+
+    state["torch"] = OnAnotherDevice()
+    seen = []
+    monkeypatch.setattr(torch, "set_rng_state", lambda s: seen.append(s))
+    train_mod.set_rng_state(state)
+    assert seen and seen[0] is real

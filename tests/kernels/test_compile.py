@@ -36,7 +36,7 @@ def _net(kinds=KINDS, backend="auto"):
 def _step(net, x):
     reset_net(net)
     out = net(x)
-    return out, (out * torch.linspace(-1, 1, 2, dtype=out.dtype)).sum()
+    return out, (out * torch.linspace(-1, 1, 2, dtype=out.dtype, device=out.device)).sum()
 
 
 def _grads(net, x, fn):

@@ -46,7 +46,8 @@ for kind in ("lif", "plif", "klif", "clif", "ilif"):
                   kind == "clif"))
 
 # GLIF: every surrogate x T in {1, 2, 7}; channels (None: one value per layer; 5: channel runs of 3 elements, one
-# atomic per element; "wide": 3 channels of 300 elements, blocks straddling a channel boundary, two block sums),
+# atomic per element; "wide": 3 channels of BLOCK + 44 elements (300 at the default BLOCK of 256), blocks
+# straddling a channel boundary, two block sums),
 # how the chunk starts (fresh; continued from a reference chunk with V and S, t0 = 2; V only), detach_reset and a
 # non-contiguous input cycle through them
 GLIF_STARTS = ("chunk", "none", "V")
@@ -60,8 +61,10 @@ CASES.append(("glif", dict(surrogate="atan", width=2.0, channels=5, start="chunk
 
 
 def glif_input(T, channels, noncontig, g):
-    """[T, B, C, inner] with C = 5 (inner 3) or, for channels="wide", [T, 1, 3, 300]; mean 0.5."""
-    b, c, inner = (1, 3, 300) if channels == "wide" else (2, 5, 3)
+    """[T, B, C, inner] with C = 5 (inner 3) or, for channels="wide", [T, 1, 3, BLOCK + 44]; mean 0.5."""
+    from snnlab.kernels.triton import BLOCK
+
+    b, c, inner = (1, 3, BLOCK + 44) if channels == "wide" else (2, 5, 3)
     if noncontig:
         return (torch.randn(T, b, inner, c, generator=g) * 0.8 + 0.5).transpose(2, 3)
     return torch.randn(T, b, c, inner, generator=g) * 0.8 + 0.5
