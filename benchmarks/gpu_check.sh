@@ -90,7 +90,7 @@ echo "kernels: exit $? after $(( $(date +%s) - t0 )) s"
 echo "== 3. training steps, shapes, resume (limit ${LIMIT_TRAIN} s)"
 t0=$(date +%s)
 timeout "$LIMIT_TRAIN" "$PY" benchmarks/gpu_train.py --out "$OUT_DIR/gpu-train.json" \
-    --shapes-budget-s "${SHAPES_BUDGET:-120}"
+    --shapes-budget-s "${SHAPES_BUDGET:-120}" ${TRAIN_ARGS:-}
 echo "train: exit $? after $(( $(date +%s) - t0 )) s"
 echo "== done $(date -u '+%H:%M:%S') UTC"
 exit "$tests_rc"

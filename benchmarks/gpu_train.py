@@ -219,6 +219,8 @@ def shapes_section(args, data_root, work) -> list:
         row = {"key": list(key), "config": cfg.name, "neuron": cfg.neuron, "configs": n, "neurons": counts}
         if args.shapes_limit is not None and i >= args.shapes_limit:
             break
+        if args.shapes_filter and args.shapes_filter not in cfg.name:
+            continue
         if time.time() - start > args.shapes_budget_s:
             row["skipped"] = f"the section's budget of {args.shapes_budget_s} s was spent"
             rows.append(row)
@@ -304,6 +306,7 @@ def main(argv=None) -> int:
     ap.add_argument("--shape-warmup", type=int, default=2)
     ap.add_argument("--shapes-budget-s", type=float, default=150.0)
     ap.add_argument("--shapes-limit", type=int, default=None, help="measure only the first N shapes")
+    ap.add_argument("--shapes-filter", default=None, help="measure only the shapes whose config name holds this")
     ap.add_argument("--batch", type=int, default=None, help="override every config's batch size (smoke runs)")
     ap.add_argument("--resume-config", default=None,
                     help="the config of the resume section (default: clif-cifar10-resnet18-clif-T<T>)")
