@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from snnlab.data.encoding import to_time_major  # noqa: E402
 from snnlab.experiments import registry  # noqa: E402
 from snnlab.models.layers import is_neuron  # noqa: E402
+from snnlab.experiments.gpu_hours import shape_key  # noqa: E402
 from snnlab.train import Trainer, train  # noqa: E402
 
 NEURONS = ("lif", "plif", "klif", "clif", "ilif", "glif", "ann")
@@ -186,11 +187,6 @@ def neurons_section(args, data_root, work) -> list:
             tr = x = y = None
             _cleanup(torch.device(args.device))
     return rows
-
-
-def shape_key(cfg) -> tuple:
-    return (cfg.model, json.dumps(cfg.model_params, sort_keys=True), cfg.dataset,
-            json.dumps(cfg.data_opts, sort_keys=True), cfg.steps, cfg.batch_size, str(cfg.k_trunc), bool(cfg.amp))
 
 
 def paper_shapes() -> list:

@@ -61,10 +61,23 @@ def _define(name: str, impl, device_types=None):
 _is_compiling = getattr(torch.compiler, "is_compiling", None) or torch._dynamo.is_compiling
 
 
+def _traced(args) -> bool:
+    """Whether a call is being traced rather than run: torch.compile's dynamo says so (``is_compiling``), and
+    AOTAutograd's tracing of the backward passes fake or functional tensors (tensor subclasses). torch 2.11 does
+    not report ``is_compiling`` there: the first compiled step on a GPU launched a Triton kernel on FakeTensors
+    ("Cannot access data pointer of Tensor"), so the tensors' types are checked too."""
+    if _is_compiling():
+        return True
+    return any(isinstance(a, Tensor) and type(a) not in _PLAIN for a in args)
+
+
+_PLAIN = (Tensor, torch.nn.Parameter)
+
+
 def _run(op, *args):
     """Call ``op``: through the dispatcher while torch.compile traces (dynamo or AOTAutograd: the op is a node of
     the graph), directly otherwise (eagerly, the dispatcher's Python layers cost tens of microseconds a call)."""
-    if _is_compiling():
+    if _traced(args):
         return op(*args)
     return op._snnlab_impl(*args)
 
@@ -83,7 +96,7 @@ def _entry(op, setup_context, backward):
                     {"forward": staticmethod(forward), "backward": staticmethod(lambda ctx, *g: backward(ctx, *g))})
 
     def call(*args):
-        if _is_compiling():
+        if _traced(args):
             return op(*args)
         if torch.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
             return Function.apply(*args)

@@ -16,7 +16,7 @@ depend on the scheduling), else from per-element partials by torch (see ``_GLIF`
 
 Exactness: the charge uses ``div_rn`` (IEEE division, as torch) and kernels are launched without FMA fusion, so
 float32 LIF/PLIF/KLIF and GLIF forwards follow the reference's operation order (GLIF's H is bit-identical under
-the interpreter); σ uses Triton's exp (a few ulps).
+the interpreter); σ is torch's formula with libdevice's exp and an IEEE division, as torch's CUDA kernel.
 In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py); no
 GPU was available when they were written, so their GPU speed is unmeasured.
 """
@@ -35,7 +35,16 @@ from snnlab.kernels.cpu import SURROGATE_KIND, _Surrogate, cfg_dict, glif_coeffi
 #: elements per program and warps per program of every kernel (the launch reads them at each call, so a
 #: benchmark can sweep them: benchmarks/gpu_kernels.py --sweep). The values come from that sweep on an H200
 #: (benchmarks/results/gpu-kernels.json); SNNLAB_TRITON_BLOCK / SNNLAB_TRITON_WARPS override them.
-BLOCK = int(os.environ.get("SNNLAB_TRITON_BLOCK", 256))
+try:  # the correctly rounded exp of CUDA's libdevice (expf, what torch's CUDA sigmoid calls); tl.exp lowers to
+    # the approximate ex2.approx, a few ulps off: on an H200 that flipped 1 ILIF spike in 2^27 against the
+    # reference loop and moved CLIF's gradients (through σ(M)) across the rectangle surrogate's edge. The
+    # interpreter has no libdevice (its tl.exp is numpy's, correctly rounded already).
+    from triton.language.extra import libdevice as _libdevice
+except ImportError:  # pragma: no cover - a triton without extra.libdevice
+    _libdevice = None
+_PRECISE_EXP = tl.constexpr(_libdevice is not None and os.environ.get("TRITON_INTERPRET") != "1")
+
+BLOCK = int(os.environ.get("SNNLAB_TRITON_BLOCK", 1024))
 NUM_WARPS = int(os.environ.get("SNNLAB_TRITON_WARPS", 4))
 if BLOCK < 16 or BLOCK & (BLOCK - 1):
     raise ValueError(f"SNNLAB_TRITON_BLOCK={BLOCK}: must be a power of two >= 16")
@@ -80,11 +89,11 @@ def _sg(z, c0, c1, KIND: tl.constexpr):
         u = 1.0 - tl.abs(z) * c1
         g = c0 * tl.where(u < 0.0, 0.0, u)  # clamp(min=0) with NaN kept, as torch (not tl.maximum: fmax on GPU)
     elif KIND == 2:
-        sg = 1.0 / (1.0 + tl.exp(-(c1 * z)))
+        sg = _sigmoid(c1 * z)
         g = c0 * sg * (1.0 - sg)
     else:
         w = c1 * z
-        g = c0 / (1.0 + w * w)
+        g = tl.math.div_rn(c0, 1.0 + w * w)
     return g
 
 
@@ -95,8 +104,18 @@ def _relu(u):
 
 
 @triton.jit
+def _exp(x):
+    if _PRECISE_EXP:
+        y = _libdevice.exp(x)
+    else:
+        y = tl.exp(x)
+    return y
+
+
+@triton.jit
 def _sigmoid(x):
-    return 1.0 / (1.0 + tl.exp(-x))
+    # torch's CUDA sigmoid, 1 / (1 + exp(-x)), with its IEEE division and exp (not '/': approximate on a GPU)
+    return tl.math.div_rn(1.0, 1.0 + _exp(-x))
 
 
 # ---------------------------------------------------------------------------------------------- LIF/PLIF/KLIF
@@ -164,7 +183,7 @@ def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T,
         # detach_reset: the reset's S has no gradient path (the g terms are left out, not multiplied by 0, so that
         # a non-finite U gives what the reference loop gives)
         if KLIF and SR:
-            ik = 1.0 / k
+            ik = tl.math.div_rn(1.0, k)
             if HARD:
                 if DET:
                     dvdu = (1.0 - s) * ik
@@ -196,7 +215,7 @@ def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T,
             gh = gf * k
             ak += gf * h
         if DI:
-            gx = gh / tau
+            gx = tl.math.div_rn(gh, tau)
         else:
             gx = gh
         tl.store(gx_ptr + base, gx.to(gx_ptr.dtype.element_ty), mask=mask)
@@ -218,7 +237,7 @@ def _lif_bwd(x_ptr, v0_ptr, h_ptr, gs_ptr, gvT_ptr, gx_ptr, gv0_ptr, acc_ptr, T,
                 at += -gh * (xv - vd)
         else:
             at += gh * vd
-        cv = gh - gh / tau
+        cv = gh - tl.math.div_rn(gh, tau)
     tl.store(gv0_ptr + offs, cv.to(gv0_ptr.dtype.element_ty), mask=mask)
     tl.store(acc_ptr + pid * 2, tl.sum(tl.where(mask, at, 0.0), axis=0))
     tl.store(acc_ptr + pid * 2 + 1, tl.sum(tl.where(mask, ak, 0.0), axis=0))
@@ -291,14 +310,14 @@ def _clif_bwd(m0_ptr, h_ptr, m_ptr, gs_ptr, gvT_ptr, gmT_ptr, gx_ptr, gv0_ptr, g
         gS = tl.load(gs_ptr + base, mask=mask, other=0.0).to(cdt) + gm
         if not DET:
             gS = gS + c * (dRds - q)
-        gh = c * dRdh + gm * mp * (e * (1.0 - e)) / tau + gS * g
+        gh = c * dRdh + tl.math.div_rn(gm * mp * (e * (1.0 - e)), tau) + gS * g
         cm = gm * e
         if DI:
-            gx = gh / tau
+            gx = tl.math.div_rn(gh, tau)
         else:
             gx = gh
         tl.store(gx_ptr + base, gx.to(gx_ptr.dtype.element_ty), mask=mask)
-        cv = gh - gh / tau
+        cv = gh - tl.math.div_rn(gh, tau)
     tl.store(gv0_ptr + offs, cv.to(gv0_ptr.dtype.element_ty), mask=mask)
     tl.store(gm0_ptr + offs, cm.to(gm0_ptr.dtype.element_ty), mask=mask)
 
@@ -384,7 +403,7 @@ def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT
             gS = gS + gR * dRds
         gh = gh + gS * g
         if DI:
-            gxin = gh / tau
+            gxin = tl.math.div_rn(gh, tau)
         else:
             gxin = gh
         tl.store(gx_ptr + base, (gxin + gXa).to(gx_ptr.dtype.element_ty), mask=mask)
@@ -392,7 +411,7 @@ def _ilif_bwd(x_ptr, xp0_ptr, sp0_ptr, h_ptr, m_ptr, a_ptr, gs_ptr, gvT_ptr, gmT
         gA = gA + tl.where(t == T - 1, gaT, 0.0)
         ca = gA
         cm = gMk
-        cv = gh - gh / tau
+        cv = gh - tl.math.div_rn(gh, tau)
     tl.store(gv0_ptr + offs, cv.to(gv0_ptr.dtype.element_ty), mask=mask)
     tl.store(gm0_ptr + offs, cm.to(gm0_ptr.dtype.element_ty), mask=mask)
     tl.store(ga0_ptr + offs, (ki * ca).to(ga0_ptr.dtype.element_ty), mask=mask)

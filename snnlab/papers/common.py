@@ -111,7 +111,8 @@ def _switch_text(cfg: RunConfig) -> str:
 def plan_table(entries: Sequence[PlanEntry]):
     """A deterministic DataFrame of what a plan trains: the labels, then config, neuron, T, k_trunc ("full" =
     full BPTT), tau ("-" for the ANN), seed, epochs, switch ("clif@50"), hash6 (the first 6 hex digits of the
-    config hash; 6 so that notebook validation does not mask it as a git hash)."""
+    config hash; 6 so that notebook validation does not mask it as a git hash); for the paper profile (and its dry
+    run) also gpu_h, the expected GPU hours on an H200 (:mod:`snnlab.experiments.gpu_hours`)."""
     import pandas as pd
 
     rows = []
@@ -123,7 +124,24 @@ def plan_table(entries: Sequence[PlanEntry]):
                      "k_trunc": "full" if cfg.k_trunc is None else cfg.k_trunc,
                      "tau": "-" if tau is None else round(tau, 6), "seed": cfg.seed, "epochs": cfg.epochs,
                      "switch": _switch_text(cfg), "hash6": cfg.hash()[:6]})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if entries and any(is_paper(e.config.profile) for e in entries):
+        df["gpu_h"] = [_gpu_hours(e) for e in entries]
+    return df
+
+
+def _gpu_hours(entry: PlanEntry) -> Optional[float]:
+    """The expected H200 hours of the paper run behind ``entry`` (:mod:`snnlab.experiments.gpu_hours`; for a dry-run
+    entry, of the paper config it is cut from), rounded to 0.01; None where its step shape was not measured."""
+    from snnlab.experiments.gpu_hours import estimate
+
+    cfg = entry.config
+    if is_dryrun(cfg.profile):
+        if entry.base is None or entry.base not in names():
+            return None
+        cfg = get(entry.base)
+    hours = estimate(cfg)["hours"]
+    return None if hours is None else round(hours, 2)
 
 
 # ================================================================================================ status

@@ -46,7 +46,7 @@ for kind in ("lif", "plif", "klif", "clif", "ilif"):
                   kind == "clif"))
 
 # GLIF: every surrogate x T in {1, 2, 7}; channels (None: one value per layer; 5: channel runs of 3 elements, one
-# atomic per element; "wide": 3 channels of BLOCK + 44 elements (300 at the default BLOCK of 256), blocks
+# atomic per element; "wide": 3 channels of BLOCK + 44 elements (1068 at the default BLOCK of 1024), blocks
 # straddling a channel boundary, two block sums),
 # how the chunk starts (fresh; continued from a reference chunk with V and S, t0 = 2; V only), detach_reset and a
 # non-contiguous input cycle through them
