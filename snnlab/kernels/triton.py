@@ -681,7 +681,8 @@ def lif_backward(x, v0, h, tau_t, k_t, gs, gvT, cfg, need_v0: bool, need_tau: bo
     if tau_t is not None and need_tau:
         g_tau = (acc[0] / (c["tau"] ** 2)).to(tau_t.dtype).reshape(tau_t.shape)
     if k_t is not None and need_k:
-        g_k = acc[1].to(k_t.dtype).reshape(k_t.shape)
+        g_k = acc[1].to(k_t.dtype).reshape(k_t.shape).clone()  # an output of its own (not a view of acc: inductor
+        # asserts a custom op's outputs are aligned, and a view at offset 1 is not)
     return gx, (gv0 if need_v0 else h.new_empty(0)), _or_empty(g_tau, h), _or_empty(g_k, h)
 
 

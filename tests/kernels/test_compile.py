@@ -124,3 +124,23 @@ def test_cuda_compile_has_no_graph_break_and_matches_eager():
         for ge, gc in zip(grads_e, grads_c):
             torch.testing.assert_close(gc, ge, rtol=1e-4, atol=1e-6)
     assert any(float(g.abs().sum()) > 0 for g in grads_e[1:])
+
+
+def test_cpu_ops_return_no_views():
+    """Every C op output (forward and backward of all six neurons, PLIF's τ and KLIF's k learned) is a tensor of
+    its own, as a custom op must return (op_views.py); the Triton ops are checked in the parity worker."""
+    from . import op_views
+
+    found, restore = op_views.watch()
+    try:
+        net = _net(backend="cpu")
+        for m in net.modules():
+            for p in m.parameters(recurse=False):
+                p.requires_grad_(True)
+        x = (torch.randn(T, B, F, dtype=torch.float64) + 0.5).requires_grad_()
+        with torch.no_grad():
+            _step(net, x)  # forward-only ops too
+        _grads(net, x, _step)
+    finally:
+        restore()
+    assert not found, found

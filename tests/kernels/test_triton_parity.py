@@ -94,6 +94,13 @@ def test_triton_double_backward_refused_clearly(results, index):
     assert "create_graph" in r["refused"] and "backend='reference'" in r["refused"], r["refused"]
 
 
+def test_triton_ops_return_no_views(results):
+    """Every Triton op output in all the cases above is a tensor of its own (op_views.py)."""
+    rows = [r for k, r in results.items() if str(k).startswith("views")]
+    assert rows
+    assert not [v for r in rows for v in r["views"]]
+
+
 def test_triton_glif_saves_h_and_x(results):
     """GLIF's Triton forward keeps H (float32, one [T, ...] tensor: its only state variable) and x by reference
     (for the gradient of the per-step input gain); everything else saved is per channel."""

@@ -221,6 +221,9 @@ if __name__ == "__main__":
     items = [(glif_saved, ())] + [(nonfinite, (i, c)) for i, c in enumerate(nonfinite_cases.cases())] \
         + [(double_backward, (i,) + tuple(c)) for i, c in enumerate(DOUBLE_BACKWARD)] \
         + [(None, (idx, c)) for idx, c in enumerate(CASES)]
+    import op_views
+
+    views, _ = op_views.watch()  # every op output of this shard: none may be a view (op_views.py)
     for fn, args in items[ARGS.shard::ARGS.shards]:
         if fn is None:
             idx, case = args
@@ -229,4 +232,5 @@ if __name__ == "__main__":
         else:
             res = fn(*args)
         print(json.dumps(res), flush=True)
+    print(json.dumps({"index": f"views{ARGS.shard}", "views": sorted(set(views))}), flush=True)
     sys.exit(0)
