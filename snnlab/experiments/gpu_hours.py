@@ -30,7 +30,7 @@ from typing import Optional
 from snnlab.config import RunConfig
 
 #: the step timings, oldest run first
-RESULT_FILES = ("gpu-train-run1.json", "gpu-train-run2.json")
+RESULT_FILES = ("gpu-train-run1.json", "gpu-train-run2.json", "gpu-train-run3.json")
 #: a forward pass (evaluation) as a fraction of a training step on the same batch [assumption]
 EVAL_FRACTION = 1.0 / 3.0
 
