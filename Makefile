@@ -47,7 +47,7 @@ TEST_ENV    := SNNLAB_FIGURES=$(CURDIR)/build/test/figures SNNLAB_RUNS=$(CURDIR)
                OMP_NUM_THREADS=$(TEST_THREADS)
 
 .PHONY: help venv data data-smoke data-quick data-paper data-paper-dryrun figures test test-fast test-slurm \
-        test-oldest-torch notebooks-clean notebooks-refresh bench clean distclean
+        test-oldest-torch notebooks-clean notebooks-refresh bench gpu-check clean distclean
 
 help:
 	@echo "make figures [PROFILE=quick|smoke|paper]  execute every notebook, write figures/ and build/index.html"
@@ -56,6 +56,7 @@ help:
 	@echo "make test-oldest-torch                    neuron and kernel tests under torch 2.4.1 (own venv, .venv-oldest)"
 	@echo "make data                                 fetch what can be had offline (Fashion-MNIST)"
 	@echo "make bench                                neuron and training benchmarks -> benchmarks/results/"
+	@echo "make gpu-check                            on a CUDA machine, with its own torch: GPU tests + benchmarks"
 	@echo "make test-slurm                           smoke campaign on a throwaway one-node SLURM cluster (root)"
 	@echo "make notebooks-refresh                    re-execute notebooks at defaults, store checked outputs"
 	@echo "make clean                                remove outputs (build/, figures/, runs/), keep data/"
@@ -147,6 +148,11 @@ notebooks-refresh: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/neurons.py
 	$(PY) benchmarks/train.py
+
+# on a GPU machine with its own PyTorch and Triton (not this project's venv): the CUDA tests, the kernel and
+# training-step benchmarks, a resume; then `python benchmarks/gpu_budget.py` here rewrites the README's GPU block
+gpu-check:
+	bash benchmarks/gpu_check.sh $(or $(OUT_DIR),build/gpu-check)
 
 clean:
 	rm -rf build figures runs .snnlab-cache .pytest_cache

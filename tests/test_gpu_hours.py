@@ -87,3 +87,20 @@ def test_readme_gpu_block_is_generated_from_the_results():
     proc = subprocess.run([sys.executable, "benchmarks/gpu_budget.py", "--check"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_show_status_gives_the_gpu_hours_left_for_the_paper_profile(tmp_path, monkeypatch):
+    import io
+
+    from snnlab.papers import common as C
+
+    monkeypatch.setenv("SNNLAB_RUNS", str(tmp_path / "runs"))  # nothing finished
+    gpu_hours.measurements.cache_clear()
+    plan = C.plan("clif-cifar10-resnet18-T6", profile="paper")
+    out = io.StringIO()
+    C.show_status(plan, file=out)
+    want = sum(round(gpu_hours.estimate(e.config)["hours"], 2) for e in plan)
+    assert f"expected H200 GPU hours of these runs at paper scale: {want:.1f}" in out.getvalue()
+    out = io.StringIO()
+    C.show_status(C.plan("quick-clif-fmnist", profile="quick"), file=out)
+    assert "GPU hours" not in out.getvalue()

@@ -198,6 +198,13 @@ def show_status(entries: Sequence[PlanEntry], limit: int = 12, file=None) -> Lis
     missing = [c for s, c in (run_status(e.config, e.base) for e in entries) if s == "not run"]
     print(f"{len(entries)} runs planned, {len(entries) - len(missing)} finished (reused), {len(missing)} not run yet:",
           file=file)
+    if missing and any(is_paper(e.config.profile) for e in entries):
+        left = [e for e in entries if run_status(e.config, e.base)[0] == "not run"]
+        hours = [_gpu_hours(e) for e in left]
+        known = [h for h in hours if h is not None]
+        print(f"  expected H200 GPU hours of these runs at paper scale: {sum(known):.1f}"
+              + (f" (+ {len(hours) - len(known)} runs without an estimate)" if len(known) < len(hours) else "")
+              + " (snnlab.experiments.gpu_hours: measured step times, compute only)", file=file)
     for c in missing[:limit]:
         print("  " + c, file=file)
     if len(missing) > limit:
