@@ -17,8 +17,9 @@ depend on the scheduling), else from per-element partials by torch (see ``_GLIF`
 Exactness: the charge uses ``div_rn`` (IEEE division, as torch) and kernels are launched without FMA fusion, so
 float32 LIF/PLIF/KLIF and GLIF forwards follow the reference's operation order (GLIF's H is bit-identical under
 the interpreter); σ is torch's formula with libdevice's exp and an IEEE division, as torch's CUDA kernel.
-In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py); no
-GPU was available when they were written, so their GPU speed is unmeasured.
+In CI these kernels run under ``TRITON_INTERPRET=1`` on CPU tensors (tests/kernels/test_triton_parity.py) and
+are compiled for sm_90 without running (tests/kernels/test_triton_ptx.py); on an H200 the same parity grid passed
+(``SNNLAB_TRITON_DEVICE=cuda``, benchmarks/gpu_check.sh; results and speed in benchmarks/results/gpu/).
 """
 # (no ``from __future__ import annotations``: it turns the ``tl.constexpr`` annotations of the kernels into
 # strings, which triton 3.0 (torch 2.4's) does not read as constexpr: "arange's arguments must be of type
@@ -767,8 +768,8 @@ def glif_forward(x, v0, s0, a, d, l, gam, q, vth, cfg, C: int, inner: int):
     run to run (the C kernel's sums are deterministic); with shorter channel runs (``inner < BLOCK``, where
     per-element atomics would contend) the kernel writes per-element partials [T + 5, N] (a transient buffer
     as large as the saved H) and torch sums them per channel, deterministically. dL/dx and the initial-state
-    gradients do not depend on any summation order. Untested on a GPU (no GPU when written): the interpreter
-    runs the programs one after the other."""
+    gradients do not depend on any summation order. On an H200 (benchmarks/results/gpu/) the GLIF parity cases
+    passed with both paths; the interpreter runs the programs one after the other."""
     T, N = x.shape
     s = torch.empty_like(x)
     h = torch.empty(T, N, dtype=torch.float32, device=x.device)
