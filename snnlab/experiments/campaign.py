@@ -24,7 +24,9 @@ pickled job, stdout/stderr logs) live in ``<runs>/.launch/<launch id>/``.
 
 ``status(plan)`` -> ``CampaignStatus``: one row per run with its state (done / running / queued / failed /
 not started), epochs done, the expected GPU hours left (from the seconds per epoch measured by this run or by a
-finished or running run of the same shape; unknown otherwise), and the command that relaunches the failed runs.
+finished or running run of the same shape; else, for paper configs, estimated from the step times measured on an
+H200, ``snnlab.experiments.gpu_hours``, and reported apart; unknown otherwise), and the command that relaunches
+the failed runs.
 """
 from __future__ import annotations
 
@@ -542,6 +544,10 @@ class CampaignStatus:
     gpu_hours_left: float
     unknown_runs: int
     relaunch: Optional[str]
+    #: hours of the runs no run of their shape has measured yet, from the step times measured on an H200
+    #: (snnlab.experiments.gpu_hours; paper configs only), and how many runs that covers
+    estimated_hours: float = 0.0
+    estimated_runs: int = 0
 
     @property
     def complete(self) -> bool:
@@ -555,10 +561,16 @@ class CampaignStatus:
         if left:
             hours = f"{self.gpu_hours_left:.2f}" if self.gpu_hours_left < 10 else f"{self.gpu_hours_left:.0f}"
             why = "no finished or running run of their shape has measured an epoch yet"
-            if self.unknown_runs == left:
+            est = (f" + {self.estimated_hours:.1f} estimated from H200 step times for {self.estimated_runs} runs "
+                   "not measured yet (snnlab.experiments.gpu_hours)") if self.estimated_runs else ""
+            if self.unknown_runs + self.estimated_runs == left and not self.estimated_runs:
                 lines.append(f"expected GPU hours left: unknown ({why})")
+            elif self.unknown_runs + self.estimated_runs == left:
+                lines.append(f"expected GPU hours left: {self.estimated_hours:.1f}, estimated from H200 step times "
+                             f"({self.estimated_runs} runs; snnlab.experiments.gpu_hours: {why})" + (
+                                 f" + {self.unknown_runs} runs of unknown duration" if self.unknown_runs else ""))
             else:
-                lines.append(f"expected GPU hours left: {hours}" + (
+                lines.append(f"expected GPU hours left: {hours}" + est + (
                     f" + {self.unknown_runs} runs of unknown duration ({why})" if self.unknown_runs else ""))
         if self.relaunch:
             lines.append(f"relaunch the failed runs: {self.relaunch}")
@@ -599,7 +611,7 @@ def status(plan: Iterable, out=None, target: Optional[str] = None, gpus_per_run:
     for p, s in zip(runs, states):
         if s.seconds_per_epoch is not None:
             speeds.setdefault(_speed_key(p.config, s.gpus), []).append(s.seconds_per_epoch)
-    rows, hours, unknown = [], 0.0, 0
+    rows, hours, unknown, est_hours, estimated = [], 0.0, 0, 0.0, 0
     label_keys: List[str] = []
     for p in runs:
         for k in p.labels:
@@ -613,17 +625,27 @@ def status(plan: Iterable, out=None, target: Optional[str] = None, gpus_per_run:
             if spe is None:
                 same = speeds.get(_speed_key(p.config, s.gpus))
                 spe = sum(same) / len(same) if same else None
-            if spe is None:
-                h = None
-                unknown += 1
+            basis = "measured"
+            if spe is None:  # nothing of this shape measured here: the H200 estimate, if its shape was timed
+                from snnlab.experiments.gpu_hours import estimate
+
+                full = estimate(p.config)["hours"]
+                if full is None:
+                    h, basis = None, ""
+                    unknown += 1
+                else:
+                    h, basis = full * left_epochs / max(1, s.epochs), "H200 estimate"
+                    est_hours += h
+                    estimated += 1
             else:
                 h = left_epochs * spe * max(1, s.gpus) / 3600.0
                 hours += h
         row = {k: p.labels.get(k, "") for k in label_keys}
         row.update({"run": s.run, "state": s.state, "epoch": f"{s.epochs_done}/{s.epochs}",
-                    "gpu_h_left": (round(h, 3) if h is not None else None), "detail": s.detail})
+                    "gpu_h_left": (round(h, 3) if h is not None else None),
+                    "gpu_h_from": basis if left_epochs else "", "detail": s.detail})
         rows.append(row)
-    table = pd.DataFrame(rows, columns=label_keys + ["run", "state", "epoch", "gpu_h_left", "detail"])
+    table = pd.DataFrame(rows, columns=label_keys + ["run", "state", "epoch", "gpu_h_left", "gpu_h_from", "detail"])
     counts = {st: sum(1 for s in states if s.state == st) for st in STATES}
     relaunch = None
     failed = [s for s in states if s.state == "failed"]
@@ -638,7 +660,7 @@ def status(plan: Iterable, out=None, target: Optional[str] = None, gpus_per_run:
             names = [s.run for s in failed]
             relaunch = "; ".join(f"python -m snnlab train {shlex.quote(str(run_dir_for(p.config, out)))}"
                                  f"/config.json" for p, s in zip(runs, states) if s.run in names)
-    return CampaignStatus(table, counts, hours, unknown, relaunch)
+    return CampaignStatus(table, counts, hours, unknown, relaunch, est_hours, estimated)
 
 
 # ------------------------------------------------------------------------------------------------ launch

@@ -427,3 +427,20 @@ def test_a_run_asking_for_two_devices_trains_under_torchrun(tmp_path):
     assert got == {cfg.run_name: {"best_test_acc": summary["best_test_acc"],
                                   "final_test_acc": summary["final_test_acc"]}}
     assert C.status([cfg], out=out).complete
+
+
+def test_status_estimates_paper_runs_from_h200_step_times(tmp_path):
+    """Before any run of a paper campaign has measured an epoch, its hours come from the step times measured on
+    an H200 (snnlab.experiments.gpu_hours), reported apart from measured ones; a non-paper run stays unknown."""
+    from snnlab.experiments import gpu_hours
+
+    gpu_hours.measurements.cache_clear()
+    paper = [({"neuron": n}, get(f"clif-cifar10-resnet18-{n}-T6")) for n in ("lif", "clif")]
+    st = C.status(paper + [({"neuron": "smoke"}, get("smoke-lif"))], out=tmp_path / "runs")
+    want = [gpu_hours.estimate(cfg)["hours"] for _, cfg in paper]
+    assert all(w is not None and w > 0 for w in want)
+    assert st.estimated_runs == 2 and st.estimated_hours == pytest.approx(sum(want))
+    assert st.gpu_hours_left == 0.0 and st.unknown_runs == 1
+    assert list(st.table["gpu_h_from"]) == ["H200 estimate", "H200 estimate", ""]
+    assert f"expected GPU hours left: {sum(want):.1f}, estimated from H200 step times (2 runs" in str(st)
+    assert "+ 1 runs of unknown duration" in str(st)
