@@ -108,12 +108,7 @@ def swap_to_spikingjelly(tr, bt) -> list:
     dev = tr.device
     bt._swap_neurons(tr.model, lambda m: SJFresh(bt.sj_neuron(m, tr.T)).to(dev))
     tr.net = tr.model
-    cfg = tr.config
-    if cfg.optimizer == "sgd":
-        tr.optimizer = torch.optim.SGD(tr.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                       weight_decay=cfg.weight_decay)
-    else:
-        tr.optimizer = torch.optim.AdamW(tr.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    tr.optimizer = tr.build_optimizer()
     return []
 
 

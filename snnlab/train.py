@@ -324,11 +324,7 @@ class Trainer:
             self.net = wrap_ddp(self.model, self.device)
         if cfg.compile:  # the fused neuron kernels are custom ops: the whole network compiles without graph breaks
             self.net = torch.compile(self.net)
-        if cfg.optimizer == "sgd":
-            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                             weight_decay=cfg.weight_decay)
-        else:
-            self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.optimizer = self.build_optimizer()
         if cfg.schedule == "cosine":
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.t_max or cfg.epochs)
         elif cfg.schedule == "cosine_steps":  # decays within an epoch too (short runs: one or two epochs)
@@ -346,6 +342,14 @@ class Trainer:
         self.best_acc, self.best_epoch = -1.0, -1
         self.acc = {"loss": 0.0, "correct": 0.0, "n": 0.0, "seconds": 0.0}
         self.total_seconds = 0.0
+
+    def build_optimizer(self) -> torch.optim.Optimizer:
+        """The config's optimiser over the model's parameters (called again by whoever swaps modules in)."""
+        cfg = self.config
+        if cfg.optimizer == "sgd":
+            return torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                                   weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     #: autocast dtype of ``amp=True`` on the CPU: None = AMP is ignored there (the default). Tests set
     #: ``torch.bfloat16`` to run the mixed-precision code path without a GPU (bfloat16 autocast is 9-14x slower

@@ -195,12 +195,12 @@ def status_table(entries: Sequence[PlanEntry]):
 def show_status(entries: Sequence[PlanEntry], limit: int = 12, file=None) -> List[str]:
     """Print how many runs are finished and the commands of (up to ``limit``) missing ones; returns them all."""
     file = file or sys.stdout
-    missing = [c for s, c in (run_status(e.config, e.base) for e in entries) if s == "not run"]
+    status = [run_status(e.config, e.base) for e in entries]
+    missing = [c for s, c in status if s == "not run"]
     print(f"{len(entries)} runs planned, {len(entries) - len(missing)} finished (reused), {len(missing)} not run yet:",
           file=file)
     if missing and any(is_paper(e.config.profile) for e in entries):
-        left = [e for e in entries if run_status(e.config, e.base)[0] == "not run"]
-        hours = [_gpu_hours(e) for e in left]
+        hours = [_gpu_hours(e) for e, (s, _) in zip(entries, status) if s == "not run"]
         known = [h for h in hours if h is not None]
         print(f"  expected H200 GPU hours of these runs at paper scale: {sum(known):.1f}"
               + (f" (+ {len(hours) - len(known)} runs without an estimate)" if len(known) < len(hours) else "")

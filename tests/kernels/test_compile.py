@@ -21,16 +21,16 @@ T, B, F = 3, 4, 6
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning")]
 
 
-def _net(kinds=KINDS, backend="auto"):
+def _net(kinds=KINDS, backend="auto", bn=True, dtype=torch.float64):
     torch.manual_seed(0)
     layers = []
     for kind in kinds:
         params = dict(T=T) if kind == "glif" else {}
         if kind in ("lif", "clif"):  # a smooth surrogate on some, so that every backward path is exercised
             params["surrogate"] = "sigmoid"
-        layers += [TimeFold(nn.Linear(F, F)), SeqBatchNorm(F, dims=1), neurons.build(kind, backend=backend,
-                                                                                      **params)]
-    return nn.Sequential(*layers, TimeFold(nn.Linear(F, 2))).double()
+        layers += [TimeFold(nn.Linear(F, F))] + ([SeqBatchNorm(F, dims=1)] if bn else []) \
+            + [neurons.build(kind, backend=backend, **params)]
+    return nn.Sequential(*layers, TimeFold(nn.Linear(F, 2))).to(dtype)
 
 
 def _step(net, x):
@@ -47,31 +47,39 @@ def _grads(net, x, fn):
     return out.detach(), [xg.grad] + [p.grad for p in net.parameters()]
 
 
-def test_no_graph_break_with_any_neuron():
-    net = _net()
-    x = torch.randn(T, B, F, dtype=torch.float64) + 0.5
+def _assert_one_graph_with_kernels(net, x, prefix):
+    """``_step`` traces to one graph without a break, holding the fused kernels (a custom op per neuron,
+    ``snnlab.<prefix>_<neuron>``), not the reference loop."""
     explanation = torch._dynamo.explain(_step)(net, x)
     assert explanation.graph_break_count == 0, [str(b.reason)[:300] for b in explanation.break_reasons]
     assert explanation.graph_count == 1
-    # the fused kernels ran (a custom op per neuron), not the reference loop
     ops = [str(n.target) for g in explanation.graphs for n in g.graph.nodes if n.op == "call_function"]
-    for name in ("cpu_lif", "cpu_clif", "cpu_ilif", "cpu_glif"):
-        assert any(f"snnlab.{name}" in o for o in ops), (name, ops)
+    for name in ("lif", "clif", "ilif", "glif"):
+        assert any(f"snnlab.{prefix}_{name}" in o for o in ops), (name, ops)
 
 
-def test_compiled_training_step_matches_eager():
+def _assert_compiled_matches_eager(net, x, out_tol, grad_tol):
+    """The compiled ``_step`` (default settings: inductor) gives eager mode's spikes, outputs and gradients, on
+    the first call and on the cached graph's; ``*_tol`` = (rtol, atol)."""
     torch._dynamo.reset()
-    net = _net()
-    x = torch.randn(T, B, F, dtype=torch.float64) + 0.5
     out_e, grads_e = _grads(net, x, _step)
-    compiled = torch.compile(_step)  # default settings (inductor)
+    compiled = torch.compile(_step)
     for _ in range(2):  # the second call runs the cached graph
         out_c, grads_c = _grads(net, x, compiled)
         assert torch.equal(out_c != 0, out_e != 0)
-        torch.testing.assert_close(out_c, out_e, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(out_c, out_e, rtol=out_tol[0], atol=out_tol[1])
         for ge, gc in zip(grads_e, grads_c):
-            torch.testing.assert_close(gc, ge, rtol=1e-9, atol=1e-11)
+            torch.testing.assert_close(gc, ge, rtol=grad_tol[0], atol=grad_tol[1])
     assert any(float(g.abs().sum()) > 0 for g in grads_e[1:])
+
+
+def test_no_graph_break_with_any_neuron():
+    _assert_one_graph_with_kernels(_net(), torch.randn(T, B, F, dtype=torch.float64) + 0.5, "cpu")
+
+
+def test_compiled_training_step_matches_eager():
+    _assert_compiled_matches_eager(_net(), torch.randn(T, B, F, dtype=torch.float64) + 0.5, (1e-10, 1e-12),
+                                   (1e-9, 1e-11))
 
 
 def test_compiled_state_continues_across_calls():
@@ -99,31 +107,10 @@ def test_cuda_compile_has_no_graph_break_and_matches_eager():
     BatchNorm between the neurons, so that the compiled graph's reordered arithmetic has nothing to reorder in
     front of a threshold."""
     torch._dynamo.reset()
-    torch.manual_seed(0)
-    layers = []
-    for kind in KINDS:
-        params = dict(T=T) if kind == "glif" else {}
-        if kind in ("lif", "clif"):
-            params["surrogate"] = "sigmoid"
-        layers += [TimeFold(nn.Linear(F, F)), neurons.build(kind, backend="auto", **params)]
-    net = nn.Sequential(*layers, TimeFold(nn.Linear(F, 2))).cuda()
+    net = _net(bn=False, dtype=torch.float32).cuda()
     x = torch.randn(T, B, F, device="cuda") + 0.5
-    explanation = torch._dynamo.explain(_step)(net, x)
-    assert explanation.graph_break_count == 0, [str(b.reason)[:300] for b in explanation.break_reasons]
-    assert explanation.graph_count == 1
-    ops = [str(n.target) for g in explanation.graphs for n in g.graph.nodes if n.op == "call_function"]
-    for name in ("triton_lif", "triton_clif", "triton_ilif", "triton_glif"):
-        assert any(f"snnlab.{name}" in o for o in ops), (name, ops)
-    torch._dynamo.reset()
-    out_e, grads_e = _grads(net, x, _step)
-    compiled = torch.compile(_step)
-    for _ in range(2):
-        out_c, grads_c = _grads(net, x, compiled)
-        assert torch.equal(out_c != 0, out_e != 0)
-        torch.testing.assert_close(out_c, out_e, rtol=1e-5, atol=1e-6)
-        for ge, gc in zip(grads_e, grads_c):
-            torch.testing.assert_close(gc, ge, rtol=1e-4, atol=1e-6)
-    assert any(float(g.abs().sum()) > 0 for g in grads_e[1:])
+    _assert_one_graph_with_kernels(net, x, "triton")
+    _assert_compiled_matches_eager(net, x, (1e-5, 1e-6), (1e-4, 1e-6))
 
 
 def test_cpu_ops_return_no_views():
@@ -133,10 +120,7 @@ def test_cpu_ops_return_no_views():
 
     found, restore = op_views.watch()
     try:
-        net = _net(backend="cpu")
-        for m in net.modules():
-            for p in m.parameters(recurse=False):
-                p.requires_grad_(True)
+        net = _net(backend="cpu")  # (every parameter requires grad: PLIF's τ and KLIF's k are learned)
         x = (torch.randn(T, B, F, dtype=torch.float64) + 0.5).requires_grad_()
         with torch.no_grad():
             _step(net, x)  # forward-only ops too
