@@ -12,20 +12,23 @@ from snnlab import malloc
 glibc = pytest.mark.skipif(malloc._libc() is None, reason="mallopt needs glibc (Linux)")
 
 # 20 rounds of allocating, writing and freeing a 48 MiB tensor (above glibc's largest mmap threshold), counting
-# the minor page faults after 8 warm-up rounds (a tuned process still faults in the first 5 or so, then none)
+# the minor page faults of each round after 8 warm-up rounds (a tuned process still faults in the first 5 or so,
+# then none; once in a while glibc grows the heap once more, when small allocations landed above the freed
+# block: one fresh CI run of four saw one such round, 12,289 faults)
 _PROBE = textwrap.dedent("""
     import json, resource, sys, torch
     from snnlab import malloc
     tuned = malloc.tune()
-    def rounds(n):
-        for _ in range(n):
-            t = torch.empty(12 << 20)
-            t.fill_(1.0)
-            del t
-    rounds(8)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    rounds(20)
-    print(json.dumps({"tuned": tuned, "faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before}))
+    def one_round():
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        t = torch.empty(12 << 20)
+        t.fill_(1.0)
+        del t
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    for _ in range(8):
+        one_round()
+    per_round = [one_round() for _ in range(20)]
+    print(json.dumps({"tuned": tuned, "faults": sum(per_round), "per_round": per_round}))
 """)
 
 
@@ -40,9 +43,12 @@ def _probe(mode: str) -> dict:
 def test_tuned_process_reuses_freed_blocks_without_page_faults():
     system, tuned = _probe("system"), _probe("tuned")
     assert system["tuned"] is False and tuned["tuned"] is True
-    # default glibc: each round maps 48 MiB afresh (12,288 pages of 4 KiB); tuned: the heap block is reused
+    # default glibc: each round maps 48 MiB afresh (12,288 pages of 4 KiB); tuned: the heap block is reused, in
+    # every round but at most one (a heap growth, see _PROBE)
     assert system["faults"] > 20 * 10_000, system
-    assert tuned["faults"] < 1_000, tuned
+    assert all(f > 10_000 for f in system["per_round"]), system
+    assert sum(f > 1_000 for f in tuned["per_round"]) <= 1, tuned
+    assert sorted(tuned["per_round"])[-2] < 1_000 and tuned["faults"] < 12_288 + 1_000, tuned
 
 
 def test_unknown_mode_is_a_clear_error(monkeypatch):
